@@ -11,15 +11,30 @@ logging.basicConfig(
 )
 
 st.set_page_config(
-    page_title="Revenue Engine Health Check", page_icon=":material/monitoring:", layout="wide"
+    page_title="Revenue Engine Health Check",
+    page_icon=":material/monitoring:",
+    layout="wide",
 )
 
-home = st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)
-questions = st.Page(
-    "pages/questions.py", title="Questions", icon=":material/checklist:", url_path="questions"
-)
-crm = st.Page("pages/upload.py", title="CRM export", icon=":material/upload_file:", url_path="upload")
-results = st.Page("pages/results.py", title="Results", icon=":material/insights:", url_path="results")
-
-navigation = st.navigation([home, questions, crm, results])
-navigation.run()
+pages = [
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page(
+        "pages/questions.py",
+        title="Questions",
+        icon=":material/checklist:",
+        url_path="questions",
+    ),
+    st.Page(
+        "pages/upload.py",
+        title="CRM export",
+        icon=":material/upload_file:",
+        url_path="upload",
+    ),
+    st.Page(
+        "pages/results.py",
+        title="Results",
+        icon=":material/insights:",
+        url_path="results",
+    ),
+]
+st.navigation(pages).run()

@@ -142,7 +142,7 @@ def _run(args: argparse.Namespace) -> int:
             delimiter = "\t"
         if delimiter is not None and len(delimiter) != 1:
             raise _UsageError("l2c audit: --delimiter takes one character (or \\t).")
-        result = audit_files(
+        audited = audit_files(
             [_read_bytes(f) for f in args.files],
             as_of=args.as_of,
             audit_all=args.all,
@@ -153,7 +153,7 @@ def _run(args: argparse.Namespace) -> int:
             column_map=_mapping_file(args.mapping, "mapping"),
             stage_map=_mapping_file(args.stage_map, "stage map"),
         )
-        json.dump(audit_json(result), sys.stdout, ensure_ascii=False, indent=2)
+        json.dump(audit_json(audited), sys.stdout, ensure_ascii=False, indent=2)
         print()
         return 0
 

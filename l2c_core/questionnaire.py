@@ -1,4 +1,4 @@
-"""The questionnaire: dimensions, questions and their answer levels, loaded from data."""
+"""The questionnaire: dimensions, questions and answer levels, loaded from data."""
 
 from __future__ import annotations
 

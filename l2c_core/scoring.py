@@ -1,4 +1,4 @@
-"""Dimension and overall scores from an answer set, and the evidence that overrides them."""
+"""Dimension and overall scores from an answer set, and the evidence beside them."""
 
 from __future__ import annotations
 

@@ -6,15 +6,16 @@ import ui_state
 
 st.title("CRM export (optional)")
 st.markdown(
-    "Upload a CSV export of your CRM **opportunities** (Salesforce, HubSpot, Pipedrive, "
-    "Zoho, Dynamics 365 or any similar shape) and the Data dimension is scored on the "
-    "evidence: the share of records that pass six integrity rules. Related files "
-    "(Salesforce OpportunityHistory, contact roles, competitors) can go beside it."
+    "Upload a CSV export of your CRM **opportunities** (Salesforce, HubSpot, "
+    "Pipedrive, Zoho, Dynamics 365 or any similar shape) and the Data dimension "
+    "is scored on the evidence: the share of records that pass six integrity "
+    "rules. Related files (Salesforce OpportunityHistory, contact roles, "
+    "competitors) can go beside it."
 )
 with st.expander("How to export opportunities"):
     st.markdown(
-        "- **Salesforce**: Setup → Data Export (Opportunity.csv, OpportunityHistory.csv), "
-        "or a Details-only opportunity report exported as CSV.\n"
+        "- **Salesforce**: Setup → Data Export (Opportunity.csv and "
+        "OpportunityHistory.csv), or a Details-only opportunity report as CSV.\n"
         "- **HubSpot**: Deals → Export view → CSV.\n"
         "- **Pipedrive**: Deals list → … → Export filter results → CSV.\n"
         "- **Zoho CRM**: Setup → Data Administration → Export → Potentials.\n"
