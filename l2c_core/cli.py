@@ -166,15 +166,16 @@ def _run(args: argparse.Namespace) -> int:
         raise InputFileError(
             f'{args.answers}: expected {{"answers": {{"<question id>": level}}}}.'
         )
-    profile = _mapping_file(args.profile, "profile") or {}
-    company = profile.get("company")
+    profile = _mapping_file(args.profile, "profile")
     result = assess(
         answers_file["answers"],
+        profile=profile,
         crm_files=[_read_bytes(f) for f in args.crm],
         as_of=args.as_of,
         audit_all=args.all,
-        company=str(company) if company else None,
     )
+    for issue in result.profile_issues:
+        print(f"warning: {issue.message}", file=sys.stderr)
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
