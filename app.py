@@ -31,6 +31,12 @@ pages = [
         url_path="upload",
     ),
     st.Page(
+        "pages/profile.py",
+        title="Company profile",
+        icon=":material/business:",
+        url_path="profile",
+    ),
+    st.Page(
         "pages/results.py",
         title="Results",
         icon=":material/insights:",

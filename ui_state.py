@@ -19,18 +19,26 @@ import streamlit as st
 
 from l2c_core.assess import assess
 from l2c_core.audit import Audit
+from l2c_core.catalogue import Metric
 from l2c_core.errors import L2CError
 from l2c_core.integrity import audit_files
+from l2c_core.opportunity import Assumptions
+from l2c_core.plan import DEFAULT_AI_THRESHOLD, DEFAULT_CAPACITY_DAYS
 from l2c_core.questionnaire import Questionnaire, default_questionnaire
 from l2c_core.result import Result
 
 log = logging.getLogger("l2c_app")
 
 DEMO_ANSWERS = Path(__file__).resolve().parent / "assets" / "demo_answers.json"
+DEMO_PROFILE = Path(__file__).resolve().parent / "assets" / "demo_profile.json"
 ANSWERS = "answers"
 STEP = "wizard_step"
 UPLOAD = "upload"
 COMPANY = "company"
+PROFILE = "profile"
+ASSUMPTIONS = "assumptions"
+PLANNING = "planning"
+SCORECARD = "scorecard_metrics"
 RESULT = "result_cache"
 
 
@@ -107,6 +115,7 @@ def load_demo() -> None:
     for key in [k for k in st.session_state.keys() if str(k).startswith("q::")]:
         del st.session_state[key]
     st.session_state[ANSWERS] = dict(data["answers"])
+    st.session_state[PROFILE] = json.loads(DEMO_PROFILE.read_text(encoding="utf-8"))
     st.session_state[COMPANY] = "Demo Company"
     set_files([(demo_file_name(), demo_opportunities())])
     log.info("demo loaded")
@@ -125,19 +134,82 @@ def missing_answers() -> list[str]:
     return [q.id for q in questionnaire().questions if q.id not in given]
 
 
+def profile() -> dict[str, Any]:
+    """The company profile as entered (validated when the result is computed)."""
+    return st.session_state.setdefault(PROFILE, {})
+
+
+def profile_issues(raw: dict[str, Any]) -> list[str]:
+    """The sentences saying which profile fields were left out, and why."""
+    from l2c_core.profile import parse_profile
+
+    return [issue.message for issue in parse_profile(raw)[1]]
+
+
+def assumptions() -> Assumptions:
+    """The consultant's live what-if adjustments."""
+    value = st.session_state.get(ASSUMPTIONS)
+    return value if isinstance(value, Assumptions) else Assumptions()
+
+
+def reset_what_if() -> None:
+    """Drop the consultant's adjustments; figures return to the resolved inputs."""
+    for key in [k for k in st.session_state.keys() if str(k).startswith("whatif::")]:
+        del st.session_state[key]
+    st.session_state.pop(ASSUMPTIONS, None)
+    st.session_state.pop(PLANNING, None)
+    log.info("what-if reset")
+
+
+def planning() -> dict[str, float]:
+    """Block capacity and AI-readiness threshold for the planner."""
+    return st.session_state.setdefault(
+        PLANNING,
+        {"capacity_days": DEFAULT_CAPACITY_DAYS, "ai_threshold": DEFAULT_AI_THRESHOLD},
+    )
+
+
+def scorecard_metrics() -> list[Metric] | None:
+    """A consultant's edited scorecard, or None for the default twelve."""
+    value = st.session_state.get(SCORECARD)
+    return value if isinstance(value, list) else None
+
+
 def result() -> Result:
     """The result of the current inputs, computed once per change of input."""
     current = upload()
     audit = current.audit if current else None
     company = st.session_state.get(COMPANY) or None
+    metrics = scorecard_metrics()
     key = json.dumps(
-        [answers(), current.digest if current else None, company], sort_keys=True
+        [
+            answers(),
+            current.digest if current else None,
+            company,
+            profile(),
+            assumptions().model_dump(mode="json"),
+            planning(),
+            [m.model_dump(mode="json") for m in metrics]
+            if metrics is not None
+            else None,
+        ],
+        sort_keys=True,
+        default=str,
     )
     cached = st.session_state.get(RESULT)
     if cached is not None and cached[0] == key:
         return cached[1]  # type: ignore[no-any-return]
     computed = assess(
-        answers(), questionnaire=questionnaire(), audit=audit, company=company
+        answers(),
+        questionnaire=questionnaire(),
+        audit=audit,
+        company=company,
+        profile=profile(),
+        assumptions=assumptions(),
+        scorecard_metrics=metrics,
+        capacity_days=planning()["capacity_days"],
+        ai_threshold=planning()["ai_threshold"],
     )
     st.session_state[RESULT] = (key, computed)
+    log.info("result computed: fixes=%d", len(computed.remediations))
     return computed

@@ -288,7 +288,7 @@ def resolve_inputs(
             defaults["engagement_cost"],
         )
 
-    # Stage pipeline and conversion, for every stage a fix or the profile names.
+    # Stage pipeline and conversion, for every stage the profile or defaults name.
     stages = sorted(
         set(profile.pipeline_by_stage)
         | set(profile.conversion)
@@ -406,7 +406,12 @@ def lever_gross(
     if lever.startswith("conversion:"):
         stage = int(lever.split(":")[1])
         if f"pipeline_{stage}" not in inputs:
-            return 0.0, [], f"no pipeline figure for stage {stage}"
+            return (
+                0.0,
+                [],
+                f"no figure for the pipeline entering stage {stage}: enter it in the "
+                "company profile to size this fix",
+            )
         pipeline = inputs[f"pipeline_{stage}"].value
         current = inputs[f"conversion_{stage}"].value
         target = inputs[f"target_conversion_{stage}"].value

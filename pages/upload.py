@@ -62,6 +62,6 @@ elif current is not None and current.audit is not None:
 back, next_, _ = st.columns([1, 1, 4])
 if back.button("Back", width="stretch"):
     st.switch_page("pages/questions.py")
-label = "See results" if current and current.audit else "Skip and see results"
+label = "Next" if current and current.audit else "Skip"
 if next_.button(label, type="primary", width="stretch"):
-    st.switch_page("pages/results.py")
+    st.switch_page("pages/profile.py")
