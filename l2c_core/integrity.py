@@ -68,7 +68,10 @@ def wilson_interval(successes: int, total: int, z: float = _Z95) -> tuple[float,
     half = (
         z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / denominator
     )
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    # The bounds hold the estimate itself, exactly 0 or 1 at the extremes.
+    low = 0.0 if successes == 0 else min(p, max(0.0, centre - half))
+    high = 1.0 if successes == total else max(p, min(1.0, centre + half))
+    return (low, high)
 
 
 def sample_key(seed: int, key: str) -> str:
@@ -81,7 +84,7 @@ def infer_as_of(
 ) -> tuple[dt.date, str, AuditWarning | None]:
     """The audit's reference date: the latest modification, else the latest date."""
     frame = records.frame
-    modified = [d for d in frame["last_modified"] if isinstance(d, dt.date)]
+    modified = [d for d in frame["last_modified"].tolist() if isinstance(d, dt.date)]
     if modified:
         column = records.source_columns.get("last_modified", "last modified")
         return max(modified), f"latest {column}", None
@@ -97,7 +100,8 @@ def infer_as_of(
             "today",
             AuditWarning(
                 code="as_of_today",
-                message="The export has no dates to take the audit date from; today is used.",
+                message="The export has no dates to take the audit date from; "
+                "today is used.",
             ),
         )
     latest = max(dates)
@@ -122,19 +126,19 @@ def _select(
     reference = [
         created if isinstance(created, dt.date) else close
         for created, close in zip(
-            mapped["created_date"], mapped["close_date"], strict=True
+            mapped["created_date"].tolist(), mapped["close_date"].tolist(), strict=True
         )
     ]
     eligible = [
         outcome == "open" or (isinstance(day, dt.date) and start < day <= as_of)
-        for outcome, day in zip(mapped["outcome"], reference, strict=True)
+        for outcome, day in zip(mapped["outcome"].tolist(), reference, strict=True)
     ]
     chosen = mapped[eligible]
     if len(chosen) <= SAMPLE_SIZE:
         return chosen
     keys = [
         sample_key(seed, str(identifier) if has_id else str(row))
-        for identifier, row in zip(chosen["id"], chosen["row"], strict=True)
+        for identifier, row in zip(chosen["id"].tolist(), chosen["row"], strict=True)
     ]
     order = sorted(range(len(keys)), key=keys.__getitem__)[:SAMPLE_SIZE]
     return chosen.iloc[sorted(order)]
@@ -150,9 +154,15 @@ def _stage_timestamps(
 ) -> tuple[list[bool], list[bool]]:
     history = records.evidence.history
     passes = [
-        isinstance(changed, dt.date) or (identifier, stage) in history
-        for changed, identifier, stage in zip(
-            frame["last_stage_change"], frame["id"], frame["stage"], strict=True
+        isinstance(changed, dt.date)
+        or isinstance(entered, dt.date)
+        or (identifier, stage) in history
+        for changed, entered, identifier, stage in zip(
+            frame["last_stage_change"].tolist(),
+            frame["stage_entered"].tolist(),
+            frame["id"].tolist(),
+            frame["stage"].tolist(),
+            strict=True,
         )
     ]
     return [True] * len(frame), passes
@@ -164,10 +174,10 @@ def _close_date(
     latest = as_of + dt.timedelta(days=MAX_CLOSE_AHEAD_DAYS)
     passes = []
     for close, created, status, outcome in zip(
-        frame["close_date"],
-        frame["created_date"],
-        frame["close_date_status"],
-        frame["outcome"],
+        frame["close_date"].tolist(),
+        frame["created_date"].tolist(),
+        frame["close_date_status"].tolist(),
+        frame["outcome"].tolist(),
         strict=True,
     ):
         ok = isinstance(close, dt.date) and status in ("ok", "serial")
@@ -186,8 +196,8 @@ def _close_date(
 def _next_step(
     frame: pd.DataFrame, records: Records, as_of: dt.date
 ) -> tuple[list[bool], list[bool]]:
-    applies = [o == "open" for o in frame["outcome"]]
-    return applies, [bool(v) for v in frame["next_step"]]
+    applies = [o == "open" for o in frame["outcome"].tolist()]
+    return applies, [bool(v) for v in frame["next_step"].tolist()]
 
 
 def _champion(
@@ -196,10 +206,10 @@ def _champion(
     roles = records.evidence.contact_roles
     passes = []
     for identifier, champion, role, count in zip(
-        frame["id"],
-        frame["champion"],
-        frame["champion_role"],
-        frame["contact_count"],
+        frame["id"].tolist(),
+        frame["champion"].tolist(),
+        frame["champion_role"].tolist(),
+        frame["contact_count"].tolist(),
         strict=True,
     ):
         contact_rows = roles.get(identifier, [])
@@ -216,7 +226,7 @@ def _competitor(
     listed = records.evidence.competitors
     passes = [
         bool(v) or listed.get(i, 0) > 0
-        for v, i in zip(frame["competitor"], frame["id"], strict=True)
+        for v, i in zip(frame["competitor"].tolist(), frame["id"].tolist(), strict=True)
     ]
     return [True] * len(frame), passes
 
@@ -227,11 +237,15 @@ def _loss_reason(
     allowed = {reason.strip().lower() for reason in taxonomy}
     applies = [
         o == "lost" or bool(r)
-        for o, r in zip(frame["outcome"], frame["loss_reason"], strict=True)
+        for o, r in zip(
+            frame["outcome"].tolist(), frame["loss_reason"].tolist(), strict=True
+        )
     ]
     passes = [
         o == "lost" and r.strip().lower() in allowed
-        for o, r in zip(frame["outcome"], frame["loss_reason"], strict=True)
+        for o, r in zip(
+            frame["outcome"].tolist(), frame["loss_reason"].tolist(), strict=True
+        )
     ]
     return applies, passes
 
@@ -241,7 +255,8 @@ def _missing_fields(records: Records) -> dict[str, bool]:
     mapping, evidence = records.mapping, records.evidence
     return {
         "stage_timestamps": "last_stage_change" not in mapping
-        and evidence.history_rows == 0,
+        and evidence.history_rows == 0
+        and not records.stage_entered_columns,
         "close_date": "close_date" not in mapping,
         "next_step": "next_step" not in mapping,
         "champion": "champion" not in mapping
@@ -263,7 +278,9 @@ def _metrics(frame: pd.DataFrame) -> Metrics:
             averages[str(currency) or "unknown"] = sum(amounts) / len(amounts)
     cycles = [
         (close - created).days
-        for created, close in zip(won["created_date"], won["close_date"], strict=True)
+        for created, close in zip(
+            won["created_date"].tolist(), won["close_date"].tolist(), strict=True
+        )
         if isinstance(created, dt.date)
         and isinstance(close, dt.date)
         and close >= created
@@ -284,6 +301,28 @@ def _metrics(frame: pd.DataFrame) -> Metrics:
         median_cycle_days=median_cycle,
         cycle_records=len(cycles),
     )
+
+
+def _pipeline_note(frame: pd.DataFrame) -> list[AuditWarning]:
+    """With several pipelines, say the win rate pools them and give each one's."""
+    pipelines = sorted({p for p in frame["pipeline"].tolist() if p})
+    if len(pipelines) < 2:
+        return []
+    parts = []
+    for pipeline in pipelines:
+        group = frame[frame["pipeline"] == pipeline]
+        won = int((group["outcome"] == "won").sum())
+        closed = int(group["outcome"].isin(("won", "lost")).sum())
+        rate = f"{won / closed:.0%}" if closed else "no closed deals"
+        parts.append(f"{pipeline} {won}/{closed} ({rate})")
+    return [
+        AuditWarning(
+            code="pipelines_pooled",
+            message=f"The win rate pools {len(pipelines)} pipelines; per pipeline, "
+            f"won/closed: {'; '.join(parts)}.",
+            count=len(pipelines),
+        )
+    ]
 
 
 def run_audit(
@@ -307,16 +346,18 @@ def run_audit(
     frame = records.frame
     unmapped = frame[frame["outcome"] == "unmapped"]
     if len(unmapped):
-        stages = sorted(set(unmapped["stage"]))
+        stages = sorted(set(unmapped["stage"].tolist()))
         warnings.append(
             AuditWarning(
                 code="unmapped_stage",
-                message=f"{len(unmapped)} records have a stage that is not a stage name "
-                f"({', '.join(map(repr, stages[:5]))}); map them to count them.",
+                message=f"{len(unmapped)} records have a stage that is not a stage "
+                f"name ({', '.join(repr(s) if s else 'blank' for s in stages[:5])}); "
+                "map them to count them.",
                 count=len(unmapped),
             )
         )
     audited = _select(frame, as_of, audit_all, seed, records.has_id)
+    warnings.extend(_pipeline_note(audited))
 
     taxonomy = tuple(loss_reasons) if loss_reasons else default_loss_reasons()
     rules: dict[str, Rule] = {

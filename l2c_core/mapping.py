@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Mapping, Sequence
 
@@ -23,6 +24,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "Opportunity",
         "ID",
         "Deal Id",
+        "Opportunity Number",
+        "Deal Number",
+        "Potential ID",
     ),
     "name": (
         "Name",
@@ -43,6 +47,11 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "Pipeline Stage",
         "Pipeline Phase",
         "Stage Name",
+        "Stage ID",
+        "stage_id",
+        "Deal Stage ID",
+        "dealstage",
+        "Status ID",
     ),
     "amount": (
         "Amount (converted)",
@@ -56,6 +65,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "Actual Revenue",
         "Opportunity Amount",
         "Deal value",
+        "Expected Amount",
+        "Opportunity Value",
     ),
     "currency": (
         "Amount (converted) Currency",
@@ -77,6 +88,11 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "Estimated Close Date",
         "Expected close date",
         "Won time",
+        "closed_at",
+        "Closed At",
+        "Closed Date",
+        "Date Closed",
+        "Close Time",
     ),
     "created_date": (
         "CreatedDate",
@@ -88,6 +104,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "Deal created",
         "Deal create date",
         "Date Created",
+        "created_at",
+        "Created At",
+        "Date Create",
     ),
     "last_modified": (
         "LastModifiedDate",
@@ -99,6 +118,10 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "Last Modified",
         "Update time",
         "Last modified date",
+        "updated_at",
+        "Updated At",
+        "hs_lastmodifieddate",
+        "Date Modify",
     ),
     "last_stage_change": (
         "LastStageChangeDate",
@@ -109,8 +132,23 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "Date entered current stage",
         "Stage change time",
     ),
-    "next_step": ("NextStep", "Next Step", "Next Steps", "Next Activity", "Next step"),
-    "is_closed": ("IsClosed", "Is Closed", "Closed", "hs_is_closed", "Is Closed?"),
+    "next_step": (
+        "NextStep",
+        "Next Step",
+        "Next Steps",
+        "Next Activity",
+        "Next step",
+        "hs_next_step",
+    ),
+    "is_closed": (
+        "IsClosed",
+        "Is Closed",
+        "Closed",
+        "hs_is_closed",
+        "Is Closed?",
+        "Is Deal Closed?",
+        "Is Deal Closed",
+    ),
     "is_won": (
         "IsWon",
         "Is Won",
@@ -118,6 +156,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "Is Closed Won",
         "hs_is_closed_won",
         "Is Won?",
+        "Is Deal Won?",
+        "Is Closed Won?",
     ),
     "owner": (
         "Opportunity Owner",
@@ -167,6 +207,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "Contact Count",
         "Number of Contacts",
         "Contacts",
+        "num_associated_contacts",
+        "Associated Contacts Count",
     ),
     "pipeline": (
         "Pipeline",
@@ -197,6 +239,20 @@ def normalise(name: str) -> str:
 _KNOWN = {field: [normalise(n) for n in names] for field, names in FIELDS.items()}
 
 
+@functools.lru_cache(maxsize=8192)
+def _similarity(name: str, field_name: str) -> float:
+    """How close a normalised column name is to a field's known names (0-1)."""
+    best = 0.0
+    for known in (*_KNOWN[field_name], field_name.replace("_", "")):
+        matcher = difflib.SequenceMatcher(None, name, known)
+        if (
+            matcher.real_quick_ratio() >= SIMILARITY
+            and matcher.quick_ratio() >= SIMILARITY
+        ):
+            best = max(best, matcher.ratio())
+    return best
+
+
 def map_columns(
     columns: Sequence[str], overrides: Mapping[str, str | None] | None = None
 ) -> dict[str, list[str]]:
@@ -220,6 +276,9 @@ def map_columns(
         if column is not None and column in normalised:
             mapping[field_name] = [column]
             taken.add(column)
+    # Exact names first, for every field, so that a near name never takes a
+    # column another field names exactly ("Opportunity Name" is the name, not
+    # an id that resembles "Opportunity Number").
     for field_name, known in _KNOWN.items():
         if field_name in overrides:
             continue
@@ -231,28 +290,24 @@ def map_columns(
         matches = [m for m in matches if not re.search(r" \(\d+\)$", m)] or matches
         if field_name in ("amount", "currency") and matches:
             matches = matches[:1]
-        if not matches:
-            close = difflib.get_close_matches(
-                field_name.replace("_", ""),
-                [n for c, n in normalised.items() if c not in taken],
-                n=1,
-                cutoff=SIMILARITY,
-            )
-            candidates = [
-                c
-                for c, n in normalised.items()
-                if c not in taken
-                and any(
-                    difflib.SequenceMatcher(None, n, k).ratio() >= SIMILARITY
-                    for k in known
-                )
-            ]
-            matches = (
-                candidates[:1] or [c for c, n in normalised.items() if n in close][:1]
-            )
         if matches:
             mapping[field_name] = matches
             taken.update(matches)
+    # Then near names: the most similar (field, column) pairs first.
+    pairs = []
+    for order, field_name in enumerate(_KNOWN):
+        if field_name in overrides or field_name in mapping:
+            continue
+        for position, (column, name) in enumerate(normalised.items()):
+            if column in taken or not name:
+                continue
+            ratio = _similarity(name, field_name)
+            if ratio >= SIMILARITY:
+                pairs.append((-ratio, order, position, field_name, column))
+    for *_, field_name, column in sorted(pairs):
+        if field_name not in mapping and column not in taken:
+            mapping[field_name] = [column]
+            taken.add(column)
     return mapping
 
 

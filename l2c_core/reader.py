@@ -1,11 +1,14 @@
-"""Read a CRM export's bytes into a table of text: encoding, delimiter, header, footer."""
+"""Read a CRM export's bytes into a table of text: encoding, delimiter, structure."""
 
 from __future__ import annotations
 
 import csv
 import io
 import logging
+import math
 import re
+import statistics
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -34,10 +37,21 @@ CODE_PAGES = (
 )
 HEADER_SEARCH_ROWS = 30
 _SNIFF_BYTES = 256 * 1024
+_ENCODING_SAMPLE = 64 * 1024
+# Words that open a totals or notice line below the data (not "TotalEnergies").
 _FOOTER_WORDS = re.compile(
-    r"^\s*(grand\s+totals?|totals?|subtotals?|sum|copyright|confidential|©|page\s+\d)",
+    r"^\s*(?:grand\s+totals?|totals?|sub-?totals?|sum|count|average|copyright|"
+    r"confidential|©|\(c\)|page\s+\d|generated|report\s+generated|printed|"
+    r"exported|run\s+(?:on|by)|powered\s+by)(?![a-z])",
     re.IGNORECASE,
 )
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+_FOREIGN = re.compile(r"[^\x00-\x7f]")
+# A word (letters only) holding at least one non-ASCII character.
+_FOREIGN_WORD = re.compile(r"[^\W\d_]*[^\x00-\x7f\W\d_][^\W\d_]*")
+# Characters a Windows page has but CRM text almost never uses.
+_RARE = set("¤¦¨¯´¸¹²³¼½¾×÷þÞðÐ¬µ·¶§¢")
+_TYPOGRAPHIC = set("\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u20ac")
 
 
 @dataclass(frozen=True)
@@ -108,12 +122,11 @@ def decode(data: bytes, name: str, encoding: str | None = None) -> tuple[str, st
         return text, "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
     except UnicodeDecodeError:
         pass
-    for sample in (data[:_SNIFF_BYTES], data):
-        for codec in _ranked_code_pages(sample):
-            try:
-                return data.decode(codec), codec
-            except UnicodeDecodeError:
-                continue
+    for codec in _ranked_code_pages(data):
+        try:
+            return data.decode(codec), codec
+        except UnicodeDecodeError:
+            continue
     raise InputFileError(
         f"{name} is not text in UTF-8 or a Windows code page; export it again as "
         "UTF-8 CSV.",
@@ -121,23 +134,98 @@ def decode(data: bytes, name: str, encoding: str | None = None) -> tuple[str, st
     )
 
 
-def _ranked_code_pages(sample: bytes) -> list[str]:
-    """Code pages the detector finds plausible, most plausible first.
+def _ranked_code_pages(data: bytes) -> list[str]:
+    """Code pages that decode the bytes, most plausible first.
 
-    The detector often cannot tell cp1250 from cp1252 (the bytes of "Gestión"
-    mean the same in both); among equally plausible pages the order of
-    ``CODE_PAGES`` decides, which puts the most common Windows page first.
+    The lines holding non-ASCII bytes are decoded in every candidate page and
+    ranked by ``implausibility`` first, then by the detector's chaos and
+    language coherence: on a short export the detector alone often takes
+    Cyrillic for cp1252 or curly quotes for Mac Roman. Pages that give the
+    same text (the bytes of
+    "Gestión" mean the same in cp1250 and cp1252) keep the order of
+    ``CODE_PAGES``, most common first.
     """
+    sample = _non_ascii_sample(data)
     matches = charset_normalizer.from_bytes(sample, cp_isolation=list(CODE_PAGES))
-    ranked = sorted(
-        matches,
-        key=lambda m: (
-            round(m.chaos, 3),
-            -round(m.coherence, 2),
-            CODE_PAGES.index(m.encoding) if m.encoding in CODE_PAGES else 99,
+    detected = {m.encoding: (m.chaos, -m.coherence) for m in matches}
+    decoded: dict[str, str] = {}
+    for codec in CODE_PAGES:
+        try:
+            decoded[codec] = sample.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    # The detector reports one page per distinct decoding; share its measure.
+    chaos = {
+        text: min(
+            (detected[c] for c, t in decoded.items() if t == text and c in detected),
+            default=(1.0, 0.0),
+        )
+        for text in set(decoded.values())
+    }
+    scores = {text: implausibility(text) for text in chaos}
+    return sorted(
+        decoded,
+        key=lambda codec: (
+            round(scores[decoded[codec]], 2),
+            round(chaos[decoded[codec]][0], 3),
+            round(chaos[decoded[codec]][1], 2),
+            CODE_PAGES.index(codec),
         ),
     )
-    return [m.encoding for m in ranked]
+
+
+def _non_ascii_sample(data: bytes) -> bytes:
+    """The lines that carry non-ASCII bytes (up to about 64 KB of them)."""
+    lines: list[bytes] = []
+    size = 0
+    position = 0
+    while size < _ENCODING_SAMPLE:
+        match = _NON_ASCII.search(data, position)
+        if match is None:
+            break
+        start = data.rfind(b"\n", 0, match.start()) + 1
+        end = data.find(b"\n", match.end())
+        end = len(data) if end < 0 else end
+        lines.append(data[start:end])
+        size += end - start
+        position = end + 1
+    return b"\n".join(lines)
+
+
+def _script(char: str) -> str:
+    name = unicodedata.name(char, "")
+    return name.split(" ", 1)[0] if name else "?"
+
+
+def implausibility(text: str) -> float:
+    """How unlike real text a decoding is (0 is plausible; higher is worse).
+
+    A wrong single-byte code page leaves tell-tale words: Cyrillic read as
+    cp1252 gives words made mostly of accented Latin letters (``Äîãîâîð``),
+    Latin read as cp1251 mixes scripts inside one word (``Mьllerhof``), and
+    bytes a page maps to control characters or rare symbols show up as such.
+    Typographic punctuation (curly quotes, dashes) counts in a decoding's
+    favour: Windows exports are full of it, and other pages turn it into
+    letters (``Customerís``).
+    """
+    score = 0.0
+    for word in _FOREIGN_WORD.findall(text):
+        foreign = len(_FOREIGN.findall(word))
+        scripts = {_script(c) for c in word}
+        if len(scripts) > 1 and scripts != {"LATIN"}:
+            score += 1
+        elif scripts == {"LATIN"} and len(word) >= 2 and foreign * 2 > len(word):
+            score += 1
+        elif scripts == {"LATIN"} and len(word) == 1:
+            score += 0.5
+    for char, count in Counter(_FOREIGN.findall(text)).items():
+        if unicodedata.category(char).startswith("C"):
+            score += count
+        elif unicodedata.category(char) in ("So", "Sk", "Sm") or char in _RARE:
+            score += 0.5 * count
+        elif char in _TYPOGRAPHIC:
+            score -= 0.25 * count
+    return score
 
 
 def _parse(text: str, delimiter: str) -> list[list[str]]:
@@ -174,15 +262,54 @@ def _is_blank(row: Sequence[str]) -> bool:
     return not any(cell.strip() for cell in row)
 
 
-def _is_footer(row: Sequence[str]) -> bool:
-    filled = [cell for cell in row if cell.strip()]
-    return len(filled) <= 1 or bool(_FOOTER_WORDS.match(row[0] if row else ""))
+def _filled(row: Sequence[str]) -> int:
+    return sum(1 for cell in row if cell.strip())
+
+
+def _footer_worded(row: Sequence[str]) -> bool:
+    """Whether a cell of the row opens with a totals or notice word."""
+    return any(_FOOTER_WORDS.match(cell) for cell in row if cell.strip())
+
+
+def _footer_start(body: Sequence[Sequence[str]]) -> int:
+    """Index of the first row of the block below the data (totals, notices).
+
+    Found on parsed records: the trailing rows that are blank, hold a single
+    cell, or open with a totals/notice word while filling fewer cells than a
+    record does; and a block below a fully blank row in which no row fills as
+    many cells as a record does. A record that merely starts with such a word
+    ("TotalEnergies", "Summit Outdoor") keeps its place.
+    """
+    typical = [
+        _filled(r) for r in body[:2000] if _filled(r) > 1 and not _footer_worded(r)
+    ]
+    least = max(2, math.ceil(statistics.median(typical) / 2)) if typical else 2
+
+    def sparse(row: Sequence[str]) -> bool:
+        return _filled(row) < least
+
+    end = len(body)
+    while end and (
+        _filled(body[end - 1]) <= 1
+        or (_footer_worded(body[end - 1]) and sparse(body[end - 1]))
+    ):
+        end -= 1
+    cut = end
+    for index in range(end - 1, -1, -1):
+        row = body[index]
+        if _is_blank(row):
+            cut = index
+        elif not (sparse(row) or _footer_worded(row)):
+            break
+    while cut and _is_blank(body[cut - 1]):
+        cut -= 1
+    return cut
 
 
 def _find_header(
     rows: Sequence[Sequence[str]], is_header: Callable[[Sequence[str]], bool]
 ) -> int:
-    """Index of the header: the first row that names the fields, else the first wide row."""
+    """Index of the header: the first row naming the fields, else the first wide row."""
     limit = min(len(rows), HEADER_SEARCH_ROWS)
     for index in range(limit):
         if is_header([_clean_header(c) for c in rows[index]]):
@@ -269,11 +396,11 @@ def read_table(
     header = [_clean_header(c) for c in rows[header_index]] if rows else []
     body = rows[header_index + 1 :]
 
-    # Footer: the trailing run of blank, single-cell or totals rows.
-    end = len(body)
-    while end and (_is_blank(body[end - 1]) or _is_footer(body[end - 1])):
-        end -= 1
+    # Footer: totals and notices below the data, found on parsed records.
+    end = _footer_start(body)
     footer = [r for r in body[end:] if not _is_blank(r)]
+    # Rows of bare delimiters at the end are empty rows, not a footer.
+    trailing_empty = sum(1 for r in body[end:] if _is_blank(r) and len(r) > 1)
     if footer:
         warnings.append(
             AuditWarning(
@@ -282,7 +409,7 @@ def read_table(
                 count=len(footer),
             )
         )
-    blank_rows = sum(1 for r in body[:end] if _is_blank(r))
+    blank_rows = sum(1 for r in body[:end] if _is_blank(r)) + trailing_empty
     body = [r for r in body[:end] if not _is_blank(r)]
     if blank_rows:
         warnings.append(

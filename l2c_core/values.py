@@ -4,31 +4,66 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 DateOrder = Literal["DMY", "MDY", "YMD"]
 
-_CURRENCY_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
-_AMOUNT = re.compile(
-    r"""^\s*
-    (?P<neg1>-)?\s*
-    (?P<open>\()?\s*
-    (?P<code1>[A-Z]{3})?\s*
-    (?P<sym1>[$€£¥₹])?\s*
-    (?P<neg2>-)?\s*
-    (?P<num>\d[\d.,'\u00a0\u202f ]*)
-    \s*(?P<sym2>[$€£¥₹])?
-    \s*(?P<code2>[A-Z]{3})?
-    \s*(?P<close>\))?\s*$""",
-    re.VERBOSE,
+# --- amounts -----------------------------------------------------------------
+
+# Currency signs as written before or after an amount. "$" alone is read as USD
+# and "¥" as JPY; a currency column, where the export has one, wins over the
+# sign in the cell. An empty code means the sign names no single currency.
+_CURRENCY_SIGNS = {
+    "US$": "USD",
+    "USD$": "USD",
+    "CA$": "CAD",
+    "C$": "CAD",
+    "AU$": "AUD",
+    "A$": "AUD",
+    "NZ$": "NZD",
+    "HK$": "HKD",
+    "S$": "SGD",
+    "MX$": "MXN",
+    "R$": "BRL",
+    "$": "USD",
+    "€": "EUR",
+    "£": "GBP",
+    "¥": "JPY",
+    "₹": "INR",
+    "₽": "RUB",
+    "₩": "KRW",
+    "₺": "TRY",
+    "₪": "ILS",
+    "₫": "VND",
+    "₴": "UAH",
+    "₦": "NGN",
+    "₱": "PHP",
+    "฿": "THB",
+    "zł": "PLN",
+    "Kč": "CZK",
+    "Ft": "HUF",
+    "kr.": "",
+    "kr": "",
+    "Fr.": "CHF",
+    "Rs.": "INR",
+    "Rs": "INR",
+}
+_SIGNS = "|".join(
+    re.escape(sign) for sign in sorted(_CURRENCY_SIGNS, key=len, reverse=True)
 )
+_LEADING = re.compile(rf"^(?:(?P<code>[A-Z]{{3}})(?![A-Za-z])|(?P<sign>{_SIGNS}))")
+_TRAILING = re.compile(rf"(?<![A-Za-z])(?:(?P<code>[A-Z]{{3}})|(?P<sign>{_SIGNS}))$")
+_DIGITS = re.compile(r"^(?:\d[\d.,'\u00a0\u202f ]*|[.,]\d+)$")
+_MINUS = ("-", "\u2212")
 
 
 @dataclass(frozen=True)
 class Amount:
-    """A parsed amount: value (None when blank or unreadable) and currency if written."""
+    """A parsed amount: value (None when blank or unreadable) and written currency."""
 
     value: float | None
     currency: str | None
@@ -48,15 +83,56 @@ def _decimal_mark(number: str) -> str | None:
     return None
 
 
+def _split_amount(text: str) -> tuple[str, bool, str | None] | None:
+    """Split a cell into its digits, its sign and its currency; None if no amount.
+
+    Currency codes and signs may stand before or after the number, on either
+    side of a minus sign or of accounting parentheses: ``USD 1,234.56``,
+    ``€(63.12)``, ``($182.77)``, ``-$350.00``, ``12.500,00 EUR``, ``1.234,56-``.
+    """
+    rest = text.strip()
+    negative = False
+    currency: str | None = None
+    for _ in range(8):
+        before = rest
+        if rest[:1] in _MINUS or rest[-1:] in _MINUS:
+            if negative:
+                return None
+            negative = True
+            rest = (rest[1:] if rest[:1] in _MINUS else rest[:-1]).strip()
+        elif rest[:1] == "+":
+            rest = rest[1:].strip()
+        elif rest[:1] == "(" and rest[-1:] == ")":
+            if negative:
+                return None
+            negative = True
+            rest = rest[1:-1].strip()
+        else:
+            for pattern in (_LEADING, _TRAILING):
+                match = pattern.search(rest)
+                if match:
+                    found = match["code"] or _CURRENCY_SIGNS[match["sign"]] or None
+                    if currency and found and found != currency:
+                        return None
+                    currency = currency or found
+                    rest = (rest[: match.start()] + rest[match.end() :]).strip()
+                    break
+        if rest == before:
+            break
+    if not _DIGITS.match(rest):
+        return None
+    return re.sub(r"[\s\u00a0\u202f']", "", rest), negative, currency
+
+
 def infer_decimal_mark(texts: Iterable[str]) -> str | None:
     """Infer a column's decimal mark from its unambiguous values (majority wins)."""
     votes = {".": 0, ",": 0}
-    for text in texts:
-        match = _AMOUNT.match(text) if text else None
-        if match:
-            mark = _decimal_mark(match["num"].replace(" ", ""))
+    for text, count in Counter(texts).items():
+        split = _split_amount(text) if text and text.strip() else None
+        if split:
+            mark = _decimal_mark(split[0])
             if mark:
-                votes[mark] += 1
+                votes[mark] += count
     if votes["."] == votes[","]:
         return None
     return "." if votes["."] > votes[","] else ","
@@ -79,10 +155,10 @@ def parse_amount(text: str, decimal_mark: str | None = None) -> Amount:
     stripped = text.strip()
     if not stripped:
         return Amount(None, None, "missing")
-    match = _AMOUNT.match(stripped)
-    if not match or bool(match["open"]) != bool(match["close"]):
+    split = _split_amount(stripped)
+    if split is None:
         return Amount(None, None, "invalid")
-    number = re.sub(r"[\s\u00a0\u202f']", "", match["num"])
+    number, negative, currency = split
     mark = _decimal_mark(number)
     if mark is None and ("." in number or "," in number):
         # One separator followed by exactly three digits: 1.234 or 48,000.
@@ -92,7 +168,7 @@ def parse_amount(text: str, decimal_mark: str | None = None) -> Amount:
         elif sep == ",":
             mark = "."  # 48,000: a comma before three digits groups thousands
         else:
-            return Amount(None, None, "ambiguous")
+            return Amount(None, currency, "ambiguous")
     if mark == ",":
         number = number.replace(".", "").replace(",", ".")
     else:
@@ -101,24 +177,23 @@ def parse_amount(text: str, decimal_mark: str | None = None) -> Amount:
         value = float(number)
     except ValueError:
         return Amount(None, None, "invalid")
-    if match["neg1"] or match["neg2"] or match["open"]:
-        value = -value
-    code = match["code1"] or match["code2"]
-    symbol = match["sym1"] or match["sym2"]
-    currency = code or (_CURRENCY_SYMBOLS[symbol] if symbol else None)
-    return Amount(value, currency, "ok")
+    return Amount(-value if negative else value, currency, "ok")
 
 
 # --- dates -------------------------------------------------------------------
 
-_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[AaPp][Mm])?(?:Z|[+-]\d{2}:?\d{2})?)?"
+_CLOCK = (
+    r"(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:[.,]\d+)?)?"
+    r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})?"
+)
+_TIME = rf"(?:,?(?:[ T]|\s+){_CLOCK})?"
 _ISO = re.compile(rf"^(\d{{4}})-(\d{{1,2}})-(\d{{1,2}}){_TIME}$")
 _NUMERIC = re.compile(rf"^(\d{{1,4}})[/.\-](\d{{1,2}})[/.\-](\d{{2,4}})\.?{_TIME}$")
 _MONTHS = {
     name: number
     for number, names in enumerate(
         (
-            ("jan", "january", "ene", "enero", "janv", "janvier", "januar"),
+            ("jan", "january", "ene", "enero", "janv", "janvier", "januar", "jaen"),
             ("feb", "february", "febrero", "fev", "fevr", "fevrier", "februar"),
             ("mar", "march", "marzo", "mars", "marz", "maerz"),
             ("apr", "april", "abr", "abril", "avr", "avril"),
@@ -126,8 +201,8 @@ _MONTHS = {
             ("jun", "june", "junio", "juin", "juni"),
             ("jul", "july", "julio", "juil", "juillet", "juli"),
             ("aug", "august", "ago", "agosto", "aout"),
-            ("sep", "sept", "september", "septiembre", "septembre"),
-            ("oct", "october", "octubre", "octobre", "okt", "oktober"),
+            ("sep", "sept", "september", "septiembre", "septembre", "set"),
+            ("oct", "october", "octubre", "octobre", "okt", "oktober", "out"),
             ("nov", "november", "noviembre", "novembre"),
             ("dec", "december", "dic", "diciembre", "decembre", "dez", "dezember"),
         ),
@@ -135,10 +210,13 @@ _MONTHS = {
     )
     for name in names
 }
+_MONTH_WORD = r"[^\W\d_]{3,9}"
 _DAY_MONTH_NAME = re.compile(
-    rf"^(\d{{1,2}})[ \-]([A-Za-z]{{3,9}})\.?,?[ \-](\d{{2,4}}){_TIME}$"
+    rf"^(\d{{1,2}})\.?[ \-]({_MONTH_WORD})\.?,?[ \-](\d{{2,4}}){_TIME}$"
 )
-_MONTH_NAME_DAY = re.compile(rf"^([A-Za-z]{{3,9}})\.? (\d{{1,2}}),? (\d{{4}}){_TIME}$")
+_MONTH_NAME_DAY = re.compile(
+    rf"^(?:{_MONTH_WORD},? )?({_MONTH_WORD})\.? (\d{{1,2}}),? (\d{{4}}){_TIME}$"
+)
 _SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
 # Excel serials between these are dates in 1954-2119; outside, not a date.
 _SERIAL_RANGE = (20000, 80000)
@@ -163,6 +241,11 @@ def _year(text: str, today: dt.date) -> int:
     return candidate if candidate <= today.year + 20 else candidate - 100
 
 
+def _month(word: str) -> int | None:
+    folded = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
+    return _MONTHS.get(folded.lower())
+
+
 def date_order_votes(texts: Iterable[str]) -> dict[DateOrder, int]:
     """Count the values that can only be read day-first or only month-first."""
     votes: dict[DateOrder, int] = {"DMY": 0, "MDY": 0, "YMD": 0}
@@ -180,19 +263,38 @@ def date_order_votes(texts: Iterable[str]) -> dict[DateOrder, int]:
     return votes
 
 
+def _has_day_month(texts: Iterable[str]) -> bool:
+    """Whether any value is a numeric date that does not start with the year."""
+    for text in texts:
+        match = _NUMERIC.match(text.strip()) if text else None
+        if match and len(match[1]) != 4:
+            return True
+    return False
+
+
 def infer_date_order(columns: Sequence[Iterable[str]]) -> tuple[DateOrder, bool]:
     """Infer one date order for a whole file from its unambiguous values.
 
+    Year-first values (ISO) are read as such in any order; the order decides
+    the numeric dates that start with a day or a month.
+
     Returns:
-        The order and whether any value decided it (False means a guess).
+        The order and whether any value decided it (False means a guess:
+        month-first, when no value tells or day-first and month-first values
+        are equally many).
     """
+    columns = [list(column) for column in columns]
     totals: dict[DateOrder, int] = {"DMY": 0, "MDY": 0, "YMD": 0}
     for column in columns:
         for order, count in date_order_votes(column).items():
             totals[order] += count
-    if totals["DMY"] == totals["MDY"] == 0:
-        return ("YMD" if totals["YMD"] else "MDY"), bool(totals["YMD"])
-    return ("DMY" if totals["DMY"] > totals["MDY"] else "MDY"), True
+    if totals["DMY"] != totals["MDY"]:
+        return ("DMY" if totals["DMY"] > totals["MDY"] else "MDY"), True
+    if totals["DMY"] or any(_has_day_month(column) for column in columns):
+        return "MDY", False
+    if totals["YMD"]:
+        return "YMD", True
+    return "MDY", False
 
 
 def _make(year: int, month: int, day: int) -> dt.date | None:
@@ -200,6 +302,36 @@ def _make(year: int, month: int, day: int) -> dt.date | None:
         return dt.date(year, month, day)
     except ValueError:
         return None
+
+
+def _match_date(
+    stripped: str, order: DateOrder, today: dt.date
+) -> tuple[dt.date | None, re.Match[str] | None, bool]:
+    """The date a text names, the match that read it, and whether it was a serial."""
+    if match := _ISO.match(stripped):
+        return _make(int(match[1]), int(match[2]), int(match[3])), match, False
+    if match := _NUMERIC.match(stripped):
+        a, b, c = match[1], match[2], match[3]
+        if len(a) == 4:
+            return _make(int(a), int(b), int(c)), match, False
+        if order == "DMY":
+            return _make(_year(c, today), int(b), int(a)), match, False
+        if order == "MDY":
+            return _make(_year(c, today), int(a), int(b)), match, False
+        return None, match, False
+    if match := _DAY_MONTH_NAME.match(stripped):
+        month = _month(match[2])
+        value = _make(_year(match[3], today), month, int(match[1])) if month else None
+        return value, match, False
+    if match := _MONTH_NAME_DAY.match(stripped):
+        month = _month(match[1])
+        value = _make(int(match[3]), month, int(match[2])) if month else None
+        return value, match, False
+    if _SERIAL.match(stripped):
+        serial = float(stripped)
+        if _SERIAL_RANGE[0] <= serial <= _SERIAL_RANGE[1]:
+            return _EXCEL_EPOCH + dt.timedelta(days=int(serial)), None, True
+    return None, None, False
 
 
 def parse_date(
@@ -219,39 +351,38 @@ def parse_date(
     stripped = text.strip()
     if not stripped:
         return ParsedDate(None, "missing")
-    today = today or dt.date.today()
-    value: dt.date | None = None
-    status: Literal["ok", "serial"] = "ok"
-    if match := _ISO.match(stripped):
-        value = _make(int(match[1]), int(match[2]), int(match[3]))
-    elif match := _NUMERIC.match(stripped):
-        a, b, c = match[1], match[2], match[3]
-        if len(a) == 4:
-            value = _make(int(a), int(b), int(c))
-        elif order == "DMY":
-            value = _make(_year(c, today), int(b), int(a))
-        elif order == "MDY":
-            value = _make(_year(c, today), int(a), int(b))
-        else:
-            value = None
-    elif match := _DAY_MONTH_NAME.match(stripped):
-        month = _MONTHS.get(match[2].lower())
-        if month:
-            value = _make(_year(match[3], today), month, int(match[1]))
-    elif match := _MONTH_NAME_DAY.match(stripped):
-        month = _MONTHS.get(match[1].lower())
-        if month:
-            value = _make(int(match[3]), month, int(match[2]))
-    elif _SERIAL.match(stripped):
-        serial = float(stripped)
-        if _SERIAL_RANGE[0] <= serial <= _SERIAL_RANGE[1]:
-            value = _EXCEL_EPOCH + dt.timedelta(days=int(serial))
-            status = "serial"
+    value, _, serial = _match_date(stripped, order, today or dt.date.today())
     if value is None:
         return ParsedDate(None, "invalid")
     if value.year >= PLACEHOLDER_YEAR:
         return ParsedDate(value, "placeholder")
-    return ParsedDate(value, status)
+    return ParsedDate(value, "serial" if serial else "ok")
+
+
+def parse_timestamp(
+    text: str, order: DateOrder = "MDY", *, today: dt.date | None = None
+) -> dt.datetime | None:
+    """Read a date with its time of day as written (no time-zone conversion).
+
+    Used to order versions of one record; None when the text is no date.
+    """
+    stripped = text.strip()
+    if not stripped:
+        return None
+    value, match, serial = _match_date(stripped, order, today or dt.date.today())
+    if value is None:
+        return None
+    moment = dt.datetime.combine(value, dt.time())
+    if serial:
+        return moment + dt.timedelta(days=float(stripped) % 1)
+    if match is None or match["hour"] is None:
+        return moment
+    hour = int(match["hour"]) % 24
+    if match["ampm"]:
+        hour = hour % 12 + (12 if match["ampm"][0] in "Pp" else 0)
+    return moment + dt.timedelta(
+        hours=hour, minutes=int(match["minute"]), seconds=int(match["second"] or 0)
+    )
 
 
 _TRUE = {"1", "true", "t", "yes", "y", "si", "sí", "oui", "ja", "wahr", "verdadero"}
@@ -259,7 +390,7 @@ _FALSE = {"0", "false", "f", "no", "n", "non", "nein", "falsch", "falso"}
 
 
 def parse_bool(text: str) -> bool | None:
-    """Read a boolean flag such as ``1``, ``true`` or ``No``; None when blank/unknown."""
+    """Read a flag such as ``1``, ``true`` or ``No``; None when blank or unknown."""
     lowered = text.strip().lower()
     if lowered in _TRUE:
         return True
@@ -272,7 +403,8 @@ def parse_bool(text: str) -> bool | None:
 
 _SF_ID = re.compile(r"^[a-zA-Z0-9]{15}(?:[A-Z0-5]{3})?$")
 _SF_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
-_SCIENTIFIC = re.compile(r"^\d(?:\.\d+)?E\+\d+$", re.IGNORECASE)
+# Excel's rendering of a long number, with either decimal mark: 1.23457E+11.
+_SCIENTIFIC = re.compile(r"^\d(?:[.,]\d+)?E\+?\d+$", re.IGNORECASE)
 
 
 def salesforce_checksum(id15: str) -> str:
