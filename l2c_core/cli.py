@@ -123,9 +123,7 @@ def _parser() -> _Parser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from l2c_core.assess import assess
-    from l2c_core.integrity import audit_files
-
+    # The heavy modules load per command, so `questions` stays quick.
     if args.command == "questions":
         json.dump(
             questions_json(default_questionnaire()),
@@ -137,6 +135,8 @@ def _run(args: argparse.Namespace) -> int:
         return 0
 
     if args.command == "audit":
+        from l2c_core.integrity import audit_files
+
         delimiter = args.delimiter
         if delimiter in ("\\t", "tab", "TAB"):
             delimiter = "\t"
@@ -157,6 +157,7 @@ def _run(args: argparse.Namespace) -> int:
         print()
         return 0
 
+    from l2c_core.assess import assess
     from l2c_core.report_pdf import render_pdf
 
     answers_file = _read_json(args.answers, "answers")

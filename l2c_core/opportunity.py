@@ -205,19 +205,14 @@ def resolve_inputs(
         amounts = metrics.avg_won_amount
         if len(amounts) == 1:
             ((code, value),) = amounts.items()
-            if (
-                code in (currency, "unknown")
-                or profile.currency == "USD"
-                and code == ""
-            ):
+            if code in (currency, "", "unknown"):
+                # An export without a currency column is taken as the profile's.
                 measured_deal = value
-            elif profile.reporting_currency and code in profile.fx_rates:
+            elif code in profile.fx_rates:
                 measured_deal = value * profile.fx_rates[code]
         elif len(amounts) > 1:
-            if profile.reporting_currency and all(
-                c in profile.fx_rates for c in amounts
-            ):
-                pass  # a weighted conversion needs counts per currency; use the profile
+            # Averaging across currencies needs counts per currency, which the
+            # audit's aggregates do not carry; the profile's figure is used.
             warnings.append(
                 "The export holds several currencies without converted amounts; deal "
                 "size comes from the profile or the catalogue default."

@@ -1,0 +1,1 @@
+"""Scale and speed measurements, run on demand by `make bench`, never by the tests."""
