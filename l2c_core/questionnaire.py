@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from functools import cache
@@ -128,6 +129,10 @@ def _describe(
     else:
         where = ".".join(str(part) for part in loc)
     message = first["msg"].removeprefix("Value error, ")
+    if question_id is None:
+        # Whole-file checks name the question inside their message.
+        named = re.search(r"question '([^']+)'", message)
+        question_id = named[1] if named else None
     if where:
         message = f"{where}: {message}"
     return message, question_id
@@ -160,7 +165,11 @@ def load_questionnaire(path: Path | str = DEFAULT_QUESTIONNAIRE) -> Questionnair
         return Questionnaire.model_validate(raw)
     except ValidationError as exc:
         message, question_id = _describe(exc, raw)
-        where = f"question {question_id}: " if question_id else ""
+        where = (
+            f"question {question_id}: "
+            if question_id and question_id not in message
+            else ""
+        )
         raise QuestionnaireError(
             f"{path}: {where}{message}", path=str(path), question_id=question_id
         ) from exc
