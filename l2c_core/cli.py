@@ -11,9 +11,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from l2c_core.audit import Audit
+from l2c_core.audit import Audit, AuditWarning
 from l2c_core.errors import InputFileError, L2CError
-from l2c_core.questionnaire import Questionnaire, default_questionnaire
+from l2c_core.questionnaire import (
+    Questionnaire,
+    default_questionnaire,
+    validate_answers,
+)
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +57,14 @@ def audit_json(audit: Audit) -> dict[str, Any]:
     """The audit in the command line's JSON contract (numbers at full precision)."""
     data: dict[str, Any] = audit.model_dump(mode="json", by_alias=True)
     return data
+
+
+def with_notes(audit: Audit, notes: Sequence[str]) -> Audit:
+    """The audit with the upload's container notes added to its warnings."""
+    if not notes:
+        return audit
+    extra = tuple(AuditWarning(code="container", message=n) for n in notes)
+    return audit.model_copy(update={"warnings": extra + audit.warnings})
 
 
 def _date(text: str) -> dt.date:
@@ -135,6 +147,7 @@ def _run(args: argparse.Namespace) -> int:
         return 0
 
     if args.command == "audit":
+        from l2c_core.containers import expand_upload
         from l2c_core.integrity import audit_files
 
         delimiter = args.delimiter
@@ -142,8 +155,9 @@ def _run(args: argparse.Namespace) -> int:
             delimiter = "\t"
         if delimiter is not None and len(delimiter) != 1:
             raise _UsageError("l2c audit: --delimiter takes one character (or \\t).")
+        expanded = expand_upload([_read_bytes(f) for f in args.files])
         audited = audit_files(
-            [_read_bytes(f) for f in args.files],
+            list(expanded.files),
             as_of=args.as_of,
             audit_all=args.all,
             seed=args.seed,
@@ -153,11 +167,14 @@ def _run(args: argparse.Namespace) -> int:
             column_map=_mapping_file(args.mapping, "mapping"),
             stage_map=_mapping_file(args.stage_map, "stage map"),
         )
+        audited = with_notes(audited, expanded.notes)
         json.dump(audit_json(audited), sys.stdout, ensure_ascii=False, indent=2)
         print()
         return 0
 
     from l2c_core.assess import assess
+    from l2c_core.containers import expand_upload
+    from l2c_core.integrity import audit_files
     from l2c_core.report_pdf import render_pdf
 
     answers_file = _read_json(args.answers, "answers")
@@ -167,11 +184,20 @@ def _run(args: argparse.Namespace) -> int:
         raise InputFileError(
             f'{args.answers}: expected {{"answers": {{"<question id>": level}}}}.'
         )
+    # Answers are checked before a possibly large export is read.
+    validate_answers(default_questionnaire(), answers_file["answers"])
     profile = _mapping_file(args.profile, "profile")
+    crm = expand_upload([_read_bytes(f) for f in args.crm]) if args.crm else None
+    audit = None
+    if crm is not None:
+        audit = with_notes(
+            audit_files(list(crm.files), as_of=args.as_of, audit_all=args.all),
+            crm.notes,
+        )
     result = assess(
         answers_file["answers"],
         profile=profile,
-        crm_files=[_read_bytes(f) for f in args.crm],
+        audit=audit,
         as_of=args.as_of,
         audit_all=args.all,
     )
