@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from l2c_core.audit import Audit, AuditWarning
+from l2c_core.audit import Audit
 from l2c_core.errors import InputFileError, L2CError
 from l2c_core.questionnaire import (
     Questionnaire,
@@ -57,14 +57,6 @@ def audit_json(audit: Audit) -> dict[str, Any]:
     """The audit in the command line's JSON contract (numbers at full precision)."""
     data: dict[str, Any] = audit.model_dump(mode="json", by_alias=True)
     return data
-
-
-def with_notes(audit: Audit, notes: Sequence[str]) -> Audit:
-    """The audit with the upload's container notes added to its warnings."""
-    if not notes:
-        return audit
-    extra = tuple(AuditWarning(code="container", message=n) for n in notes)
-    return audit.model_copy(update={"warnings": extra + audit.warnings})
 
 
 def _date(text: str) -> dt.date:
@@ -147,7 +139,7 @@ def _run(args: argparse.Namespace) -> int:
         return 0
 
     if args.command == "audit":
-        from l2c_core.containers import expand_upload
+        from l2c_core.containers import expand_upload, with_notes
         from l2c_core.integrity import audit_files
 
         delimiter = args.delimiter
@@ -173,7 +165,7 @@ def _run(args: argparse.Namespace) -> int:
         return 0
 
     from l2c_core.assess import assess
-    from l2c_core.containers import expand_upload
+    from l2c_core.containers import expand_upload, with_notes
     from l2c_core.integrity import audit_files
     from l2c_core.report_pdf import render_pdf
 

@@ -20,6 +20,7 @@ from openpyxl.utils.exceptions import (  # type: ignore[import-untyped]
     InvalidFileException,
 )
 
+from l2c_core.audit import Audit, AuditWarning
 from l2c_core.errors import InputFileError
 
 log = logging.getLogger(__name__)
@@ -544,3 +545,11 @@ def _size(count: int) -> str:
     if count >= 1_000:
         return f"{count / 1_000:,.0f} KB"
     return f"{count} bytes"
+
+
+def with_notes(audit: Audit, notes: Sequence[str]) -> Audit:
+    """The audit with an upload's container notes added to its warnings."""
+    if not notes:
+        return audit
+    extra = tuple(AuditWarning(code="container", message=n) for n in notes)
+    return audit.model_copy(update={"warnings": extra + audit.warnings})
