@@ -38,6 +38,7 @@ class Input(BaseModel):
     unit: Literal["money", "rate", "days", "count"]
     source: Source
     note: str = ""
+    reliable: bool = True
 
 
 class Assumptions(BaseModel):
@@ -225,17 +226,26 @@ def resolve_inputs(
         measured: float | None,
         given: float | None,
         default: float,
-        records: int = 0,
+        records: int | None = None,
     ) -> None:
-        if measured is not None:
-            note = f"rests on {records} records" if 0 < records < MIN_RECORDS else ""
+        thin = measured is not None and records is not None and records < MIN_RECORDS
+        if measured is not None and not (thin and given is not None):
+            note = f"rests on {records} records, too few to rely on" if thin else ""
             put(key, label, measured, unit, "measured", note)
+            if thin:
+                inputs[key] = inputs[key].model_copy(update={"reliable": False})
         elif given is not None:
-            put(key, label, given, unit, "profile")
+            note = (
+                f"the export measures {measured:,.4g} over only {records} records; "
+                "the profile's figure is used"
+                if thin and measured is not None
+                else ""
+            )
+            put(key, label, given, unit, "profile", note)
         else:
             put(key, label, float(default), unit, "default")
 
-    records = audit.metrics.win_rate_records if audit else 0
+    records = audit.metrics.win_rate_records if audit else None
     pick(
         "win_rate",
         "current win rate",
@@ -252,7 +262,7 @@ def resolve_inputs(
         measured_cycle,
         profile.cycle_days,
         defaults["cycle_days"],
-        audit.metrics.cycle_records if audit else 0,
+        audit.metrics.cycle_records if audit else None,
     )
     pick(
         "avg_deal_size",
@@ -261,6 +271,7 @@ def resolve_inputs(
         measured_deal,
         profile.avg_deal_size,
         defaults["avg_deal_size"],
+        audit.outcomes.won if audit else None,
     )
     pick(
         "annual_new_arr",
@@ -381,6 +392,18 @@ def _target(
 
 
 # --- levers ------------------------------------------------------------------
+
+
+def lever_label(lever: str) -> str:
+    """A lever in words: ``conversion:2`` is "stage 2→3 conversion"."""
+    if lever.startswith("conversion:"):
+        stage = int(lever.split(":")[1])
+        return f"stage {stage}→{stage + 1} conversion"
+    return {
+        "win_rate": "win rate",
+        "cycle": "sales cycle",
+        "deal_size": "deal size",
+    }.get(lever, lever)
 
 
 def lever_of(remediation: Remediation) -> str:
@@ -562,7 +585,9 @@ def size(
                     adoption_risk=risk,
                     inputs=used,
                     formula=formula,
-                    illustrative=any(i.source == "default" for i in used.values()),
+                    illustrative=any(
+                        i.source == "default" or not i.reliable for i in used.values()
+                    ),
                 )
             )
     net_by_id = {o.remediation: o.net for o in opportunities}

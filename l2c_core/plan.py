@@ -170,6 +170,9 @@ def build_plan(
                 note=note,
             )
         )
+    themes = list(BLOCK_THEMES)
+    if ai_waits:
+        themes[2] = "Remaining foundation work (the AI pilot waits)"
     blocks = tuple(
         Block(
             name=name,
@@ -180,7 +183,7 @@ def build_plan(
             else sum(p.effort_days for p in contents[i]),
             items=tuple(contents[i]),
         )
-        for i, (name, theme) in enumerate(zip(BLOCKS, BLOCK_THEMES, strict=True))
+        for i, (name, theme) in enumerate(zip(BLOCKS, themes, strict=True))
     )
     return Plan(
         blocks=blocks,

@@ -13,8 +13,8 @@ st.markdown(
     "states, a first audit of your pipeline data and a PDF to share."
 )
 st.markdown(
-    "It takes **about ten minutes**. Nothing is saved unless you choose to; an "
-    "uploaded file stays in this browser session's memory only."
+    "It takes **about ten minutes**. Nothing is saved: your answers and any uploaded "
+    "file stay in this browser session's memory only, and are gone when you close it."
 )
 
 start, demo, _ = st.columns([1, 1, 2])

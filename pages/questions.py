@@ -54,8 +54,8 @@ if next_.button(
 ):
     if unanswered:
         st.warning(
-            f"Answer the {len(unanswered)} remaining question"
-            f"{'s' if len(unanswered) > 1 else ''} on this step, or choose Don't know."
+            "Answer every question on this step, or choose Don't know: "
+            + "; ".join(f"“{q.text}”" for q in unanswered)
         )
     elif last:
         st.switch_page("pages/upload.py")

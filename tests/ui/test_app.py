@@ -178,7 +178,10 @@ def test_wizard_next_refuses_unanswered():
     click(at, "Next")
     assert step_text(at) == "Step 1 of 6"
     assert len(at.warning) == 1
-    assert "1 remaining question" in at.warning[0].value
+    # The warning names the one question still open, and only that one.
+    texts = {q["id"]: q["text"] for q in questionnaire_data()["questions"]}
+    assert texts[data_ids[2]] in at.warning[0].value
+    assert texts[data_ids[0]] not in at.warning[0].value
     assert data_ids[2] not in at.session_state["answers"]
 
     answer_step(at, {data_ids[2]: 4})
