@@ -15,23 +15,30 @@ raw = dict(ui_state.profile())
 
 
 def _number(
-    label: str, key: str, *, percent: bool = False, help_text: str = ""
+    label: str,
+    key: str,
+    *,
+    percent: bool = False,
+    help_text: str = "",
+    store: dict | None = None,
 ) -> None:
-    value = raw.get(key)
+    target = raw if store is None else store
+    value = target.get(key)
     shown = value * 100 if percent and isinstance(value, int | float) else value
     entered = st.number_input(
         f"{label} (%)" if percent else label,
         value=float(shown) if isinstance(shown, int | float) else None,
-        min_value=None,
+        min_value=0.0,
+        max_value=100.0 if percent else None,
         step=1.0 if percent else 1000.0,
         format="%.1f" if percent else "%.0f",
         help=help_text or None,
-        key=f"profile::{key}",
+        key=f"profile::{'t_' if store is not None else ''}{key}",
     )
     if entered is None:
-        raw.pop(key, None)
+        target.pop(key, None)
     else:
-        raw[key] = entered / 100 if percent else entered
+        target[key] = entered / 100 if percent else entered
 
 
 left, right = st.columns(2)
@@ -48,6 +55,22 @@ with right:
     _number("Win rate", "win_rate", percent=True, help_text="won ÷ closed")
     _number("Sales cycle (days)", "cycle_days", help_text="created to closed-won")
     _number("Engagement cost", "engagement_cost", help_text="the cost of the fix work")
+
+st.subheader("Targets")
+st.caption(
+    "Where you want each figure to be; left empty, the catalogue's target is used "
+    "(win rate + 5 points, cycle − 15 %, deal size + 10 %)."
+)
+named_targets = {
+    k: v for k, v in raw.get("targets", {}).items() if not str(k).isdigit()
+}
+t_left, t_mid, t_right = st.columns(3)
+with t_left:
+    _number("Target win rate", "win_rate", percent=True, store=named_targets)
+with t_mid:
+    _number("Target sales cycle (days)", "cycle_days", store=named_targets)
+with t_right:
+    _number("Target average deal size", "avg_deal_size", store=named_targets)
 
 st.subheader("Pipeline by stage")
 st.caption(
@@ -91,8 +114,7 @@ raw["conversion"] = {
     for r in edited
     if r.get("stage") is not None and r.get("conversion %") is not None
 }
-named = {k: v for k, v in targets.items() if not str(k).isdigit()}
-raw["targets"] = named | {
+raw["targets"] = named_targets | {
     str(int(r["stage"])): r["target %"] / 100
     for r in edited
     if r.get("stage") is not None and r.get("target %") is not None
