@@ -52,13 +52,24 @@ class Outcomes(_Frozen):
 
 
 class StageConversion(_Frozen):
-    """Conversion from one open stage to the next."""
+    """Conversion from one open stage to the next.
+
+    ``from`` and ``to`` are stage labels, ``from_number`` and ``to_number``
+    their places 1…n in the pipeline; ``records`` is the denominator (records
+    that reached ``from`` and no longer sit there), ``reached`` how many of
+    them reached ``to``. ``estimated`` without stage history, or when the
+    stage order was read from names.
+    """
 
     from_stage: str = Field(alias="from")
     to_stage: str = Field(alias="to")
     rate: float | None
     records: int
     estimated: bool
+    pipeline: str = ""
+    from_number: int = 0
+    to_number: int = 0
+    reached: int = 0
 
 
 class Metrics(_Frozen):
@@ -67,10 +78,46 @@ class Metrics(_Frozen):
     win_rate: float | None = None
     win_rate_records: int = 0
     avg_won_amount: dict[str, float] = {}
+    avg_won_records: dict[str, int] = {}
     velocity: dict[str, float] = {}
+    velocity_records: dict[str, int] = {}
     median_cycle_days: float | None = None
     cycle_records: int = 0
     stage_conversion: tuple[StageConversion, ...] = ()
+    stage_order: dict[str, str] = {}
+
+
+class Totals(_Frozen):
+    """Dollar sizing over every record (not just the sample) closed in the window.
+
+    The window is the 365 days up to ``as_of`` (``start`` excluded, ``end``
+    included), on the close date; figures are per currency.
+    """
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    won_amount: dict[str, float] = {}
+    closed_amount: dict[str, float] = {}
+    won_count: dict[str, int] = {}
+    closed_count: dict[str, int] = {}
+    records: int = 0
+
+
+class FilterOptions(_Frozen):
+    """What the audit can be narrowed to: pipelines, opportunity types, dates."""
+
+    pipelines: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    first_date: dt.date | None = None
+    last_date: dt.date | None = None
+
+
+class FilterSelection(_Frozen):
+    """The filters an audit was narrowed by."""
+
+    pipelines: tuple[str, ...] | None = None
+    types: tuple[str, ...] | None = None
+    period: tuple[dt.date | None, dt.date | None] | None = None
 
 
 class Audit(_Frozen):
@@ -90,3 +137,6 @@ class Audit(_Frozen):
     metrics: Metrics
     files: tuple[FileInfo, ...]
     warnings: tuple[AuditWarning, ...] = ()
+    totals: Totals = Totals()
+    filter_options: FilterOptions = FilterOptions()
+    filters: FilterSelection | None = None

@@ -1,4 +1,9 @@
-"""The six record rules, the sample they run on, and the audit that collects them."""
+"""The audit: which records, the six rules over them, metrics, and the detail behind.
+
+``audit_records`` gives an ``AuditRun``: the JSON-safe ``Audit`` (aggregates
+only), and on demand the failing records with their reasons and the figures
+per owner, for the UI. ``run_audit`` and ``audit_files`` give the ``Audit``.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +11,59 @@ import datetime as dt
 import hashlib
 import logging
 import math
-import statistics
 import tomllib
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from functools import cache
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache, cached_property
 from pathlib import Path
+from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 
-from l2c_core.audit import Audit, AuditWarning, Metrics, Outcomes, RuleResult
+from l2c_core import frames
+from l2c_core.audit import (
+    Audit,
+    AuditWarning,
+    FilterOptions,
+    FilterSelection,
+    Outcomes,
+    RuleResult,
+)
 from l2c_core.errors import InputFileError
-from l2c_core.records import Evidence, Records, read_files
+from l2c_core.metrics import LOOKBACK_DAYS, funnel_metrics, totals
+from l2c_core.records import TYPES, Records, read_files
+from l2c_core.rules import (
+    MAX_CLOSE_AHEAD_DAYS as MAX_CLOSE_AHEAD_DAYS,
+)
+from l2c_core.rules import (
+    RULE_FIELDS,
+    RULES,
+    RuleMask,
+    evaluate,
+    reasons,
+)
 from l2c_core.values import DateOrder
+
+__all__ = [
+    "CLEAN_TARGET",
+    "MIN_RECORDS",
+    "RULES",
+    "RULE_FIELDS",
+    "SAMPLE_SIZE",
+    "AuditFilters",
+    "AuditRun",
+    "audit_files",
+    "audit_records",
+    "default_loss_reasons",
+    "run_audit",
+    "sample_key",
+    "wilson_interval",
+]
 
 log = logging.getLogger(__name__)
 
 SAMPLE_SIZE = 500
-LOOKBACK_DAYS = 365
-MAX_CLOSE_AHEAD_DAYS = 730
 CLEAN_TARGET = 0.90
 # Below this many records a metric says it rests on too few.
 MIN_RECORDS = 30
@@ -31,24 +71,18 @@ _Z95 = 1.959963984540054
 LOSS_REASONS_FILE = (
     Path(__file__).resolve().parent.parent / "questionnaires" / "loss_reasons.toml"
 )
-
-RULES = (
-    "stage_timestamps",
+FAILURE_COLUMNS = (
+    "id",
+    "name",
+    "owner",
+    "stage",
+    "outcome",
+    "amount",
+    "currency",
     "close_date",
-    "next_step",
-    "champion",
-    "competitor",
-    "loss_reason",
+    "rules",
+    "reasons",
 )
-# The field a rule inspects, as "no <field> in this export" names it.
-RULE_FIELDS = {
-    "stage_timestamps": "stage-change date or stage history",
-    "close_date": "close date",
-    "next_step": "next step",
-    "champion": "champion or contact role",
-    "competitor": "competitor",
-    "loss_reason": "loss reason",
-}
 
 
 @cache
@@ -79,22 +113,124 @@ def sample_key(seed: int, key: str) -> str:
     return hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()
 
 
+def _date(value: object) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError as exc:
+        raise InputFileError(f"{value!r} is not a date (YYYY-MM-DD).") from exc
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    """What to narrow the audit to; every figure narrows at once.
+
+    Attributes:
+        pipelines: pipeline values to keep (None keeps all).
+        types: opportunity types to keep: "new business", "expansion",
+            "renewal", "other" (None keeps all).
+        period: (start, end), both included, on the close date (the created
+            date where a record has none); either end may be None.
+    """
+
+    pipelines: tuple[str, ...] | None = None
+    types: tuple[str, ...] | None = None
+    period: tuple[Any, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.pipelines is not None:
+            object.__setattr__(self, "pipelines", tuple(map(str, self.pipelines)))
+        if self.types is not None:
+            object.__setattr__(self, "types", tuple(map(str, self.types)))
+        if self.period is not None:
+            start, end = (tuple(self.period) + (None, None))[:2]
+            object.__setattr__(self, "period", (_date(start), _date(end)))
+
+    @property
+    def active(self) -> bool:
+        """Whether any filter narrows the records."""
+        return bool(self.pipelines or self.types or (self.period and any(self.period)))
+
+    def selection(self) -> FilterSelection | None:
+        """The filters as the audit reports them."""
+        if not self.active:
+            return None
+        return FilterSelection(
+            pipelines=self.pipelines or None,
+            types=self.types or None,
+            period=self.period if self.period and any(self.period) else None,
+        )
+
+    def apply(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The records the filters keep."""
+        if not self.active:
+            return frame
+        keep = np.ones(len(frame), dtype=bool)
+        if self.pipelines:
+            keep &= frames.isin(frame["pipeline"], self.pipelines)
+        if self.types:
+            keep &= frames.isin(frame["type_class"], self.types)
+        if self.period and any(self.period):
+            start, end = self.period
+            day = _reference(frame)
+            with np.errstate(invalid="ignore"):
+                if start is not None:
+                    keep &= day >= frames.day(start)
+                if end is not None:
+                    keep &= day <= frames.day(end)
+            keep &= day != frames.NODAY
+        return frame[keep]
+
+
+def _reference(frame: pd.DataFrame) -> np.ndarray:
+    """The close date, the created date where there is none."""
+    close = frames.days(frame["close_date"])
+    return np.where(close == frames.NODAY, frames.days(frame["created_date"]), close)
+
+
+def filter_options(frame: pd.DataFrame) -> FilterOptions:
+    """The pipelines, opportunity types and dates the records hold."""
+    pipelines = sorted(p for p in frames.present(frame["pipeline"]) if p)
+    present = set(frames.present(frame["type_class"]))
+    close = frames.days(frame["close_date"])
+    missing = close == frames.NODAY
+    known = [close[~missing]]
+    if missing.any():
+        created = frames.days(frame["created_date"])[missing]
+        known.append(created[created != frames.NODAY])
+    bounds = [(int(d.min()), int(d.max())) for d in known if len(d)]
+    return FilterOptions(
+        pipelines=tuple(pipelines),
+        types=tuple(t for t in TYPES if t in present),
+        first_date=frames.date_of(min(b[0] for b in bounds)) if bounds else None,
+        last_date=frames.date_of(max(b[1] for b in bounds)) if bounds else None,
+    )
+
+
 def infer_as_of(
     records: Records, today: dt.date
 ) -> tuple[dt.date, str, AuditWarning | None]:
     """The audit's reference date: the latest modification, else the latest date."""
     frame = records.frame
-    modified = [d for d in frame["last_modified"].tolist() if isinstance(d, dt.date)]
-    if modified:
+    modified = frames.days(frame["last_modified"])
+    modified = modified[modified != frames.NODAY]
+    if len(modified):
         column = records.source_columns.get("last_modified", "last modified")
-        return max(modified), f"latest {column}", None
-    dates = [
-        d
-        for name in ("close_date", "created_date", "last_stage_change")
-        for d in frame[name]
-        if isinstance(d, dt.date) and d <= today
-    ]
-    if not dates:
+        return frames.date_of(modified.max()), f"latest {column}", None
+    limit = frames.day(today)
+    latest = None
+    for name in ("close_date", "created_date", "last_stage_change"):
+        values = frames.days(frame[name])
+        values = values[(values != frames.NODAY) & (values <= limit)]
+        if len(values):
+            candidate = frames.date_of(values.max())
+            latest = candidate if latest is None else max(latest, candidate)
+    if latest is None:
         return (
             today,
             "today",
@@ -104,7 +240,6 @@ def infer_as_of(
                 "today is used.",
             ),
         )
-    latest = max(dates)
     return (
         latest,
         "latest date in the records",
@@ -119,202 +254,39 @@ def infer_as_of(
 def _select(
     frame: pd.DataFrame, as_of: dt.date, audit_all: bool, seed: int, has_id: bool
 ) -> pd.DataFrame:
-    mapped = frame[frame["outcome"] != "unmapped"]
+    """The audited records: every mapped one, or the seeded sample of eligible ones."""
+    unmapped = frames.equals(frame["outcome"], "unmapped")
+    mapped = frame[~unmapped] if unmapped.any() else frame
     if audit_all:
         return mapped
-    start = as_of - dt.timedelta(days=LOOKBACK_DAYS)
-    reference = [
-        created if isinstance(created, dt.date) else close
-        for created, close in zip(
-            mapped["created_date"].tolist(), mapped["close_date"].tolist(), strict=True
-        )
-    ]
-    eligible = [
-        outcome == "open" or (isinstance(day, dt.date) and start < day <= as_of)
-        for outcome, day in zip(mapped["outcome"].tolist(), reference, strict=True)
-    ]
+    start = frames.day(as_of - dt.timedelta(days=LOOKBACK_DAYS))
+    created = frames.days(mapped["created_date"])
+    day = np.where(created == frames.NODAY, frames.days(mapped["close_date"]), created)
+    recent = (day != frames.NODAY) & (day > start) & (day <= frames.day(as_of))
+    eligible = frames.equals(mapped["outcome"], "open") | recent
     chosen = mapped[eligible]
     if len(chosen) <= SAMPLE_SIZE:
-        return chosen
-    keys = [
-        sample_key(seed, str(identifier) if has_id else str(row))
-        for identifier, row in zip(chosen["id"].tolist(), chosen["row"], strict=True)
-    ]
+        return cast(pd.DataFrame, chosen)
+    names = frames.texts(chosen["id"]) if has_id else chosen["row"].tolist()
+    keys = [sample_key(seed, str(k)) for k in names]
     order = sorted(range(len(keys)), key=keys.__getitem__)[:SAMPLE_SIZE]
-    return chosen.iloc[sorted(order)]
-
-
-# --- the rules: each returns (applies, passes) per record ---------------------
-
-Rule = Callable[[pd.DataFrame, Records, dt.date], tuple[list[bool], list[bool]]]
-
-
-def _stage_timestamps(
-    frame: pd.DataFrame, records: Records, as_of: dt.date
-) -> tuple[list[bool], list[bool]]:
-    history = records.evidence.history
-    passes = [
-        isinstance(changed, dt.date)
-        or isinstance(entered, dt.date)
-        or (identifier, stage) in history
-        for changed, entered, identifier, stage in zip(
-            frame["last_stage_change"].tolist(),
-            frame["stage_entered"].tolist(),
-            frame["id"].tolist(),
-            frame["stage"].tolist(),
-            strict=True,
-        )
-    ]
-    return [True] * len(frame), passes
-
-
-def _close_date(
-    frame: pd.DataFrame, records: Records, as_of: dt.date
-) -> tuple[list[bool], list[bool]]:
-    latest = as_of + dt.timedelta(days=MAX_CLOSE_AHEAD_DAYS)
-    passes = []
-    for close, created, status, outcome in zip(
-        frame["close_date"].tolist(),
-        frame["created_date"].tolist(),
-        frame["close_date_status"].tolist(),
-        frame["outcome"].tolist(),
-        strict=True,
-    ):
-        ok = isinstance(close, dt.date) and status in ("ok", "serial")
-        if ok and isinstance(created, dt.date) and close < created:
-            ok = False
-        if ok and close > latest:
-            ok = False
-        if ok and outcome in ("won", "lost") and close > as_of:
-            ok = False
-        if ok and outcome == "open" and close < as_of:
-            ok = False
-        passes.append(ok)
-    return [True] * len(frame), passes
-
-
-def _next_step(
-    frame: pd.DataFrame, records: Records, as_of: dt.date
-) -> tuple[list[bool], list[bool]]:
-    applies = [o == "open" for o in frame["outcome"].tolist()]
-    return applies, [bool(v) for v in frame["next_step"].tolist()]
-
-
-def _champion(
-    frame: pd.DataFrame, records: Records, as_of: dt.date
-) -> tuple[list[bool], list[bool]]:
-    roles = records.evidence.contact_roles
-    passes = []
-    for identifier, champion, role, count in zip(
-        frame["id"].tolist(),
-        frame["champion"].tolist(),
-        frame["champion_role"].tolist(),
-        frame["contact_count"].tolist(),
-        strict=True,
-    ):
-        contact_rows = roles.get(identifier, [])
-        named = bool(champion) or bool(contact_rows)
-        has_role = bool(role) or any(contact_rows)
-        contacts = count if isinstance(count, int) else len(contact_rows)
-        passes.append(named and has_role and contacts >= 2)
-    return [True] * len(frame), passes
-
-
-def _competitor(
-    frame: pd.DataFrame, records: Records, as_of: dt.date
-) -> tuple[list[bool], list[bool]]:
-    listed = records.evidence.competitors
-    passes = [
-        bool(v) or listed.get(i, 0) > 0
-        for v, i in zip(frame["competitor"].tolist(), frame["id"].tolist(), strict=True)
-    ]
-    return [True] * len(frame), passes
-
-
-def _loss_reason(
-    frame: pd.DataFrame, records: Records, as_of: dt.date, taxonomy: Iterable[str]
-) -> tuple[list[bool], list[bool]]:
-    allowed = {reason.strip().lower() for reason in taxonomy}
-    applies = [
-        o == "lost" or bool(r)
-        for o, r in zip(
-            frame["outcome"].tolist(), frame["loss_reason"].tolist(), strict=True
-        )
-    ]
-    passes = [
-        o == "lost" and r.strip().lower() in allowed
-        for o, r in zip(
-            frame["outcome"].tolist(), frame["loss_reason"].tolist(), strict=True
-        )
-    ]
-    return applies, passes
-
-
-def _missing_fields(records: Records) -> dict[str, bool]:
-    """Per rule, whether the export lacks the rule's own field altogether."""
-    mapping, evidence = records.mapping, records.evidence
-    return {
-        "stage_timestamps": "last_stage_change" not in mapping
-        and evidence.history_rows == 0
-        and not records.stage_entered_columns,
-        "close_date": "close_date" not in mapping,
-        "next_step": "next_step" not in mapping,
-        "champion": "champion" not in mapping
-        and "contact_count" not in mapping
-        and not evidence.contact_roles,
-        "competitor": "competitor" not in mapping and not evidence.competitors,
-        "loss_reason": "loss_reason" not in mapping,
-    }
-
-
-def _metrics(frame: pd.DataFrame) -> Metrics:
-    won = frame[frame["outcome"] == "won"]
-    closed = int((frame["outcome"] != "open").sum())
-    win_rate = len(won) / closed if closed else None
-    averages: dict[str, float] = {}
-    for currency, group in won.groupby("currency", sort=True):
-        amounts = [a for a in group["amount"] if a is not None and not pd.isna(a)]
-        if amounts:
-            averages[str(currency) or "unknown"] = sum(amounts) / len(amounts)
-    cycles = [
-        (close - created).days
-        for created, close in zip(
-            won["created_date"].tolist(), won["close_date"].tolist(), strict=True
-        )
-        if isinstance(created, dt.date)
-        and isinstance(close, dt.date)
-        and close >= created
-    ]
-    median_cycle = float(statistics.median(cycles)) if cycles else None
-    velocity: dict[str, float] = {}
-    if win_rate is not None and median_cycle:
-        open_records = frame[frame["outcome"] == "open"]
-        for currency, average in averages.items():
-            key = "" if currency == "unknown" else currency
-            count = int((open_records["currency"] == key).sum())
-            velocity[currency] = count * win_rate * average / median_cycle
-    return Metrics(
-        win_rate=win_rate,
-        win_rate_records=closed,
-        avg_won_amount=averages,
-        velocity=velocity,
-        median_cycle_days=median_cycle,
-        cycle_records=len(cycles),
-    )
+    return cast(pd.DataFrame, chosen.iloc[sorted(order)])
 
 
 def _pipeline_note(frame: pd.DataFrame) -> list[AuditWarning]:
     """With several pipelines, say the win rate pools them and give each one's."""
-    pipelines = sorted({p for p in frame["pipeline"].tolist() if p})
+    pipelines = sorted(p for p in frames.present(frame["pipeline"]) if p)
     if len(pipelines) < 2:
         return []
+    won_rows = frames.equals(frame["outcome"], "won")
+    lost_rows = frames.equals(frame["outcome"], "lost")
     parts = []
-    for pipeline in pipelines:
-        group = frame[frame["pipeline"] == pipeline]
-        won = int((group["outcome"] == "won").sum())
-        closed = int(group["outcome"].isin(("won", "lost")).sum())
+    for name in pipelines:
+        group = frames.equals(frame["pipeline"], name)
+        won = int((group & won_rows).sum())
+        closed = won + int((group & lost_rows).sum())
         rate = f"{won / closed:.0%}" if closed else "no closed deals"
-        parts.append(f"{pipeline} {won}/{closed} ({rate})")
+        parts.append(f"{name} {won}/{closed} ({rate})")
     return [
         AuditWarning(
             code="pipelines_pooled",
@@ -325,7 +297,95 @@ def _pipeline_note(frame: pd.DataFrame) -> list[AuditWarning]:
     ]
 
 
-def run_audit(
+@dataclass(frozen=True)
+class _Detail:
+    """The audited records and the rule masks behind an audit."""
+
+    frame: pd.DataFrame
+    masks: Mapping[str, RuleMask]
+    as_of: dt.date
+
+
+@dataclass(frozen=True)
+class AuditRun:
+    """An audit with the detail the UI shows beside it.
+
+    ``audit`` is the JSON-safe aggregate that goes into result.json; it never
+    carries customer rows. ``failures`` and ``owners`` are computed when first
+    asked for, from the audited records.
+    """
+
+    audit: Audit
+    detail: _Detail = field(repr=False, compare=False)
+
+    @cached_property
+    def failures(self) -> pd.DataFrame:
+        """The audited records failing at least one rule, with why.
+
+        Columns: id (as written), name, owner, stage, outcome, amount,
+        currency, close_date (ISO), rules (comma-separated rule ids) and
+        reasons (one sentence per failed rule, joined by "; ").
+        """
+        frame, masks = self.detail.frame, self.detail.masks
+        failing = np.zeros(len(frame), dtype=bool)
+        for mask in masks.values():
+            failing |= mask.fails
+        rows = frame.index[failing]
+        rules: dict[object, list[str]] = {index: [] for index in rows}
+        said: dict[object, list[str]] = {index: [] for index in rows}
+        for rule in RULES:
+            mask = masks[rule]
+            if not mask.fails.any():
+                continue
+            text = reasons(frame, rule, mask, self.detail.as_of)
+            for index, sentence in text.items():
+                rules[index].append(rule)
+                said[index].append(str(sentence))
+        part = frame.loc[rows]
+        close = frames.days(part["close_date"])
+        return pd.DataFrame(
+            {
+                "id": [v.strip() for v in frames.texts(part["raw_id"])],
+                "name": frames.texts(part["name"]),
+                "owner": frames.texts(part["owner"]),
+                "stage": frames.texts(part["stage"]),
+                "outcome": frames.texts(part["outcome"]),
+                "amount": part["amount"].to_numpy(),
+                "currency": frames.texts(part["currency"]),
+                "close_date": frames.iso_days(close),
+                "rules": [",".join(rules[i]) for i in rows],
+                "reasons": ["; ".join(said[i]) for i in rows],
+            },
+            columns=list(FAILURE_COLUMNS),
+        )
+
+    @cached_property
+    def owners(self) -> pd.DataFrame:
+        """Per owner: audited, clean, clean_rate and failures per rule."""
+        frame, masks = self.detail.frame, self.detail.masks
+        codes, values = frames.codes_and_values(frame["owner"])
+        size = len(values)
+        clean = np.ones(len(frame), dtype=bool)
+        for mask in masks.values():
+            clean &= ~mask.fails
+        audited = np.bincount(codes, minlength=size)
+        table = pd.DataFrame(
+            {
+                "owner": values,
+                "audited": audited,
+                "clean": np.bincount(codes[clean], minlength=size),
+            }
+        )
+        table["clean_rate"] = table["clean"] / table["audited"].where(
+            table["audited"] > 0
+        )
+        for rule in RULES:
+            table[rule] = np.bincount(codes[masks[rule].fails], minlength=size)
+        table = table[table["audited"] > 0]
+        return table.sort_values("owner", kind="stable").reset_index(drop=True)
+
+
+def audit_records(
     records: Records,
     *,
     as_of: dt.date | None = None,
@@ -333,9 +393,25 @@ def run_audit(
     seed: int = 0,
     loss_reasons: Sequence[str] | None = None,
     today: dt.date | None = None,
-) -> Audit:
-    """Audit typed records: select the sample, apply the six rules, compute metrics."""
+    filters: AuditFilters | None = None,
+) -> AuditRun:
+    """Audit typed records: select the sample, apply the six rules, compute metrics.
+
+    Args:
+        records: what ``build_records`` typed.
+        as_of: the reference date; inferred from the export when None.
+        audit_all: audit every record instead of the 500-record sample.
+        seed: the sampling seed.
+        loss_reasons: the loss-reason taxonomy replacing the default.
+        today: the system date (for tests); dates after it never set ``as_of``.
+        filters: pipelines, opportunity types and a close-date period to narrow
+            every figure to.
+
+    Returns:
+        The audit and the detail behind it.
+    """
     today = today or dt.date.today()
+    filters = filters or AuditFilters()
     warnings = list(records.warnings)
     if as_of is None:
         as_of, as_of_source, note = infer_as_of(records, today)
@@ -343,61 +419,48 @@ def run_audit(
             warnings.append(note)
     else:
         as_of_source = "given"
-    frame = records.frame
-    unmapped = frame[frame["outcome"] == "unmapped"]
-    if len(unmapped):
-        stages = sorted(set(unmapped["stage"].tolist()))
+    options = filter_options(records.frame)
+    frame = filters.apply(records.frame)
+    unmapped_rows = np.flatnonzero(frames.equals(frame["outcome"], "unmapped"))
+    unmapped = len(unmapped_rows)
+    if unmapped:
+        stages = sorted(set(frames.texts(frame["stage"].iloc[unmapped_rows])))
         warnings.append(
             AuditWarning(
                 code="unmapped_stage",
-                message=f"{len(unmapped)} records have a stage that is not a stage "
+                message=f"{unmapped} records have a stage that is not a stage "
                 f"name ({', '.join(repr(s) if s else 'blank' for s in stages[:5])}); "
                 "map them to count them.",
-                count=len(unmapped),
+                count=unmapped,
             )
         )
     audited = _select(frame, as_of, audit_all, seed, records.has_id)
     warnings.extend(_pipeline_note(audited))
 
     taxonomy = tuple(loss_reasons) if loss_reasons else default_loss_reasons()
-    rules: dict[str, Rule] = {
-        "stage_timestamps": _stage_timestamps,
-        "close_date": _close_date,
-        "next_step": _next_step,
-        "champion": _champion,
-        "competitor": _competitor,
-        "loss_reason": lambda f, r, a: _loss_reason(f, r, a, taxonomy),
-    }
-    missing = _missing_fields(records)
-    clean = [True] * len(audited)
-    clean_present = [True] * len(audited)
+    masks = evaluate(audited, records, as_of, taxonomy)
+    clean = np.ones(len(audited), dtype=bool)
+    clean_present = np.ones(len(audited), dtype=bool)
     results: dict[str, RuleResult] = {}
-    for rule_id, rule in rules.items():
-        applies, passes = rule(audited, records, as_of)
-        if missing[rule_id]:
-            passes = [False] * len(audited)
-        failed = 0
-        for i, (applicable, passed) in enumerate(zip(applies, passes, strict=True)):
-            if applicable and not passed:
-                failed += 1
-                clean[i] = False
-                if not missing[rule_id]:
-                    clean_present[i] = False
+    for rule_id, mask in masks.items():
+        fails = mask.fails
+        clean &= ~fails
+        if not mask.missing:
+            clean_present &= ~fails
         results[rule_id] = RuleResult(
-            applicable=sum(applies),
-            failed=failed,
+            applicable=int(mask.applies.sum()),
+            failed=int(fails.sum()),
             missing_field=f"no {RULE_FIELDS[rule_id]} in this export"
-            if missing[rule_id]
+            if mask.missing
             else None,
         )
-
     count = len(audited)
-    clean_count = sum(clean)
+    clean_count = int(clean.sum())
     outcomes = Outcomes(
-        open=int((audited["outcome"] == "open").sum()),
-        won=int((audited["outcome"] == "won").sum()),
-        lost=int((audited["outcome"] == "lost").sum()),
-        unmapped=len(unmapped),
+        open=int(frames.equals(audited["outcome"], "open").sum()),
+        won=int(frames.equals(audited["outcome"], "won").sum()),
+        lost=int(frames.equals(audited["outcome"], "lost").sum()),
+        unmapped=unmapped,
     )
     log.info(
         "audit: records=%d audited=%d clean=%d as_of=%s",
@@ -406,7 +469,7 @@ def run_audit(
         clean_count,
         as_of,
     )
-    return Audit(
+    audit = Audit(
         as_of=as_of,
         as_of_source=as_of_source,
         records=len(frame),
@@ -415,13 +478,45 @@ def run_audit(
         seed=seed,
         clean_rate=clean_count / count if count else None,
         clean_rate_interval=wilson_interval(clean_count, count) if count else None,
-        clean_rate_present_fields=sum(clean_present) / count if count else None,
+        clean_rate_present_fields=int(clean_present.sum()) / count if count else None,
         rules=results,
         outcomes=outcomes,
-        metrics=_metrics(audited),
+        metrics=funnel_metrics(
+            audited,
+            has_history=records.evidence.has_history
+            and records.evidence.history_rows > 0,
+            stage_order=records.stage_order,
+            stage_numbers=records.stage_numbers,
+        ),
         files=tuple(records.files),
         warnings=tuple(warnings),
+        totals=totals(frame, as_of),
+        filter_options=options,
+        filters=filters.selection(),
     )
+    return AuditRun(audit=audit, detail=_Detail(audited, masks, as_of))
+
+
+def run_audit(
+    records: Records,
+    *,
+    as_of: dt.date | None = None,
+    audit_all: bool = False,
+    seed: int = 0,
+    loss_reasons: Sequence[str] | None = None,
+    today: dt.date | None = None,
+    filters: AuditFilters | None = None,
+) -> Audit:
+    """Audit typed records (``audit_records``) and return the aggregates."""
+    return audit_records(
+        records,
+        as_of=as_of,
+        audit_all=audit_all,
+        seed=seed,
+        loss_reasons=loss_reasons,
+        today=today,
+        filters=filters,
+    ).audit
 
 
 def audit_files(
@@ -437,6 +532,7 @@ def audit_files(
     stage_map: Mapping[str, str] | None = None,
     loss_reasons: Sequence[str] | None = None,
     today: dt.date | None = None,
+    filters: AuditFilters | None = None,
 ) -> Audit:
     """Read and audit a CRM upload.
 
@@ -450,9 +546,11 @@ def audit_files(
         delimiter: a delimiter overriding sniffing, for every file.
         date_order: ``DMY``, ``MDY`` or ``YMD`` overriding inference.
         column_map: field → column corrections.
-        stage_map: stage label → ``open``, ``won`` or ``lost`` corrections.
+        stage_map: stage label (or ``<pipeline>|<stage>``) → ``open``, ``won``
+            or ``lost`` corrections.
         loss_reasons: the loss-reason taxonomy replacing the default.
         today: the system date (for tests); dates after it never set ``as_of``.
+        filters: pipelines, opportunity types and a period to narrow to.
 
     Returns:
         The audit.
@@ -479,8 +577,5 @@ def audit_files(
         seed=seed,
         loss_reasons=loss_reasons,
         today=today,
+        filters=filters,
     )
-
-
-def _unused(evidence: Evidence) -> None:  # pragma: no cover - keeps the import honest
-    del evidence

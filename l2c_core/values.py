@@ -1,16 +1,45 @@
-"""Per-column value rules: amounts, dates, booleans and ids, each read from text."""
+"""Per-column value rules: amounts, booleans and ids, each read from text.
+
+Each rule reads one text; the column functions apply it to a whole Arrow column,
+once per distinct value, with a vectorised path for the forms that repeat
+least (plain numbers, Salesforce ids). Dates live in ``l2c_core.dates`` and are
+re-exported here.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-DateOrder = Literal["DMY", "MDY", "YMD"]
+import numpy as np
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+from l2c_core import arrays
+from l2c_core.dates import (
+    PLACEHOLDER_YEAR as PLACEHOLDER_YEAR,
+)
+from l2c_core.dates import (
+    DateOrder as DateOrder,
+)
+from l2c_core.dates import (
+    ParsedDate as ParsedDate,
+)
+from l2c_core.dates import (
+    date_order_votes as date_order_votes,
+)
+from l2c_core.dates import (
+    infer_date_order as infer_date_order,
+)
+from l2c_core.dates import (
+    parse_date as parse_date,
+)
+from l2c_core.dates import (
+    parse_timestamp as parse_timestamp,
+)
 
 # --- amounts -----------------------------------------------------------------
 
@@ -180,211 +209,6 @@ def parse_amount(text: str, decimal_mark: str | None = None) -> Amount:
     return Amount(-value if negative else value, currency, "ok")
 
 
-# --- dates -------------------------------------------------------------------
-
-_CLOCK = (
-    r"(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:[.,]\d+)?)?"
-    r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})?"
-)
-_TIME = rf"(?:,?(?:[ T]|\s+){_CLOCK})?"
-_ISO = re.compile(rf"^(\d{{4}})-(\d{{1,2}})-(\d{{1,2}}){_TIME}$")
-_NUMERIC = re.compile(rf"^(\d{{1,4}})[/.\-](\d{{1,2}})[/.\-](\d{{2,4}})\.?{_TIME}$")
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("jan", "january", "ene", "enero", "janv", "janvier", "januar", "jaen"),
-            ("feb", "february", "febrero", "fev", "fevr", "fevrier", "februar"),
-            ("mar", "march", "marzo", "mars", "marz", "maerz"),
-            ("apr", "april", "abr", "abril", "avr", "avril"),
-            ("may", "mayo", "mai"),
-            ("jun", "june", "junio", "juin", "juni"),
-            ("jul", "july", "julio", "juil", "juillet", "juli"),
-            ("aug", "august", "ago", "agosto", "aout"),
-            ("sep", "sept", "september", "septiembre", "septembre", "set"),
-            ("oct", "october", "octubre", "octobre", "okt", "oktober", "out"),
-            ("nov", "november", "noviembre", "novembre"),
-            ("dec", "december", "dic", "diciembre", "decembre", "dez", "dezember"),
-        ),
-        start=1,
-    )
-    for name in names
-}
-_MONTH_WORD = r"[^\W\d_]{3,9}"
-_DAY_MONTH_NAME = re.compile(
-    rf"^(\d{{1,2}})\.?[ \-]({_MONTH_WORD})\.?,?[ \-](\d{{2,4}}){_TIME}$"
-)
-_MONTH_NAME_DAY = re.compile(
-    rf"^(?:{_MONTH_WORD},? )?({_MONTH_WORD})\.? (\d{{1,2}}),? (\d{{4}}){_TIME}$"
-)
-_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
-# Excel serials between these are dates in 1954-2119; outside, not a date.
-_SERIAL_RANGE = (20000, 80000)
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
-PLACEHOLDER_YEAR = 3999
-
-
-@dataclass(frozen=True)
-class ParsedDate:
-    """A parsed date and how it was read."""
-
-    value: dt.date | None
-    status: Literal["ok", "missing", "invalid", "serial", "placeholder"]
-
-
-def _year(text: str, today: dt.date) -> int:
-    year = int(text)
-    if len(text) > 2:
-        return year
-    # Two-digit year: the century that lands within 80 years back, 20 ahead.
-    candidate = 2000 + year
-    return candidate if candidate <= today.year + 20 else candidate - 100
-
-
-def _month(word: str) -> int | None:
-    folded = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
-    return _MONTHS.get(folded.lower())
-
-
-def date_order_votes(texts: Iterable[str]) -> dict[DateOrder, int]:
-    """Count the values that can only be read day-first or only month-first."""
-    votes: dict[DateOrder, int] = {"DMY": 0, "MDY": 0, "YMD": 0}
-    for text in texts:
-        match = _NUMERIC.match(text.strip()) if text else None
-        if not match:
-            continue
-        first, second = int(match[1]), int(match[2])
-        if len(match[1]) == 4:
-            votes["YMD"] += 1
-        elif first > 12 >= second:
-            votes["DMY"] += 1
-        elif second > 12 >= first:
-            votes["MDY"] += 1
-    return votes
-
-
-def _has_day_month(texts: Iterable[str]) -> bool:
-    """Whether any value is a numeric date that does not start with the year."""
-    for text in texts:
-        match = _NUMERIC.match(text.strip()) if text else None
-        if match and len(match[1]) != 4:
-            return True
-    return False
-
-
-def infer_date_order(columns: Sequence[Iterable[str]]) -> tuple[DateOrder, bool]:
-    """Infer one date order for a whole file from its unambiguous values.
-
-    Year-first values (ISO) are read as such in any order; the order decides
-    the numeric dates that start with a day or a month.
-
-    Returns:
-        The order and whether any value decided it (False means a guess:
-        month-first, when no value tells or day-first and month-first values
-        are equally many).
-    """
-    columns = [list(column) for column in columns]
-    totals: dict[DateOrder, int] = {"DMY": 0, "MDY": 0, "YMD": 0}
-    for column in columns:
-        for order, count in date_order_votes(column).items():
-            totals[order] += count
-    if totals["DMY"] != totals["MDY"]:
-        return ("DMY" if totals["DMY"] > totals["MDY"] else "MDY"), True
-    if totals["DMY"] or any(_has_day_month(column) for column in columns):
-        return "MDY", False
-    if totals["YMD"]:
-        return "YMD", True
-    return "MDY", False
-
-
-def _make(year: int, month: int, day: int) -> dt.date | None:
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        return None
-
-
-def _match_date(
-    stripped: str, order: DateOrder, today: dt.date
-) -> tuple[dt.date | None, re.Match[str] | None, bool]:
-    """The date a text names, the match that read it, and whether it was a serial."""
-    if match := _ISO.match(stripped):
-        return _make(int(match[1]), int(match[2]), int(match[3])), match, False
-    if match := _NUMERIC.match(stripped):
-        a, b, c = match[1], match[2], match[3]
-        if len(a) == 4:
-            return _make(int(a), int(b), int(c)), match, False
-        if order == "DMY":
-            return _make(_year(c, today), int(b), int(a)), match, False
-        if order == "MDY":
-            return _make(_year(c, today), int(a), int(b)), match, False
-        return None, match, False
-    if match := _DAY_MONTH_NAME.match(stripped):
-        month = _month(match[2])
-        value = _make(_year(match[3], today), month, int(match[1])) if month else None
-        return value, match, False
-    if match := _MONTH_NAME_DAY.match(stripped):
-        month = _month(match[1])
-        value = _make(int(match[3]), month, int(match[2])) if month else None
-        return value, match, False
-    if _SERIAL.match(stripped):
-        serial = float(stripped)
-        if _SERIAL_RANGE[0] <= serial <= _SERIAL_RANGE[1]:
-            return _EXCEL_EPOCH + dt.timedelta(days=int(serial)), None, True
-    return None, None, False
-
-
-def parse_date(
-    text: str, order: DateOrder = "MDY", *, today: dt.date | None = None
-) -> ParsedDate:
-    """Read a date as written (no time-zone conversion; any time of day is dropped).
-
-    Args:
-        text: the cell.
-        order: the file's order for numeric dates such as ``03/04/2026``.
-        today: the reference for two-digit years (defaults to the system date).
-
-    Returns:
-        The date and its status; a value impossible in ``order`` is ``invalid``
-        rather than read in another order.
-    """
-    stripped = text.strip()
-    if not stripped:
-        return ParsedDate(None, "missing")
-    value, _, serial = _match_date(stripped, order, today or dt.date.today())
-    if value is None:
-        return ParsedDate(None, "invalid")
-    if value.year >= PLACEHOLDER_YEAR:
-        return ParsedDate(value, "placeholder")
-    return ParsedDate(value, "serial" if serial else "ok")
-
-
-def parse_timestamp(
-    text: str, order: DateOrder = "MDY", *, today: dt.date | None = None
-) -> dt.datetime | None:
-    """Read a date with its time of day as written (no time-zone conversion).
-
-    Used to order versions of one record; None when the text is no date.
-    """
-    stripped = text.strip()
-    if not stripped:
-        return None
-    value, match, serial = _match_date(stripped, order, today or dt.date.today())
-    if value is None:
-        return None
-    moment = dt.datetime.combine(value, dt.time())
-    if serial:
-        return moment + dt.timedelta(days=float(stripped) % 1)
-    if match is None or match["hour"] is None:
-        return moment
-    hour = int(match["hour"]) % 24
-    if match["ampm"]:
-        hour = hour % 12 + (12 if match["ampm"][0] in "Pp" else 0)
-    return moment + dt.timedelta(
-        hours=hour, minutes=int(match["minute"]), seconds=int(match["second"] or 0)
-    )
-
-
 _TRUE = {"1", "true", "t", "yes", "y", "si", "sí", "oui", "ja", "wahr", "verdadero"}
 _FALSE = {"0", "false", "f", "no", "n", "non", "nein", "falsch", "falso"}
 
@@ -437,3 +261,140 @@ def canonical_id(text: str) -> str:
 def is_scientific_id(text: str) -> bool:
     """Tell whether an id was mangled into scientific notation (``1.23457E+11``)."""
     return bool(_SCIENTIFIC.match(text.strip()))
+
+
+# --- whole columns ---------------------------------------------------------------
+
+AMOUNT_STATUSES = ("ok", "missing", "invalid", "ambiguous")
+_AMOUNT_STATUS = {name: code for code, name in enumerate(AMOUNT_STATUSES)}
+# Plain numbers whose decimal mark is never in doubt: digits, or one dot not
+# followed by exactly three digits.
+_PLAIN_NUMBER = r"^-?\d{1,15}(?:\.(?:\d{1,2}|\d{4,15}))?$"
+_DOTTED = r"\."
+_SUFFIX_CODES = np.frombuffer(_SF_SUFFIX.encode(), dtype=np.uint8)
+
+
+@dataclass(frozen=True)
+class AmountColumn:
+    """A column of amounts: value (NaN where none), written currency, status."""
+
+    values: np.ndarray  # float64
+    currencies: list[str]  # per distinct code below
+    currency_codes: np.ndarray
+    status: np.ndarray  # int8 codes into AMOUNT_STATUSES
+    decimal_mark: str | None
+
+
+def parse_amount_column(column: Any) -> AmountColumn:
+    """``parse_amount`` for every value, with the column's inferred decimal mark."""
+    size = len(column)
+    values = np.full(size, np.nan)
+    status = np.full(size, _AMOUNT_STATUS["missing"], dtype=np.int8)
+    currency_codes = np.zeros(size, dtype=np.int32)
+    currencies = [""]
+    votes = {".": 0, ",": 0}
+    rest = np.arange(size)
+    if not arrays.is_dictionary(column) and arrays.vectorised(column):
+        fast = arrays.matches(column, _PLAIN_NUMBER)
+        rows = np.flatnonzero(fast)
+        if len(rows):
+            numbers = arrays.take(column, rows)
+            values[rows] = arrays.numbers(pc.cast(numbers, pa.float64()))
+            status[rows] = _AMOUNT_STATUS["ok"]
+            votes["."] += int(arrays.matches(numbers, _DOTTED).sum())
+            rest = np.flatnonzero(~fast)
+    part = column if len(rest) == size else arrays.take(column, rest)
+    texts, codes = arrays.encoded(part)
+    counts: list[int] = (
+        np.bincount(codes, minlength=len(texts)).tolist() if len(codes) else []
+    )
+    for text, count in zip(texts, counts, strict=False):
+        split = _split_amount(text) if text and text.strip() else None
+        mark = _decimal_mark(split[0]) if split else None
+        if mark:
+            votes[mark] += int(count)
+    decimal_mark = (
+        None if votes["."] == votes[","] else "." if votes["."] > votes[","] else ","
+    )
+    if texts:
+        parsed = [parse_amount(t, decimal_mark) for t in texts]
+        known = {"": 0}
+        for amount in parsed:
+            if amount.currency and amount.currency not in known:
+                known[amount.currency] = len(known)
+        currencies = list(known)
+        values[rest] = np.array(
+            [np.nan if a.value is None else a.value for a in parsed]
+        )[codes]
+        status[rest] = np.array([_AMOUNT_STATUS[a.status] for a in parsed], np.int8)[
+            codes
+        ]
+        currency_codes[rest] = np.array(
+            [known[a.currency or ""] for a in parsed], np.int32
+        )[codes]
+    return AmountColumn(values, currencies, currency_codes, status, decimal_mark)
+
+
+def bool_column(column: Any) -> np.ndarray:
+    """``parse_bool`` per value: 1 true, 0 false, -1 blank or unknown (int8)."""
+    results, codes = arrays.convert(
+        column, lambda v: {True: 1, False: 0, None: -1}[parse_bool(v)]
+    )
+    if not len(codes):
+        return np.zeros(0, dtype=np.int8)
+    return np.asarray(np.asarray(results, dtype=np.int8)[codes])
+
+
+_ALNUM = np.zeros(256, dtype=bool)
+_ALNUM[[*range(48, 58), *range(65, 91), *range(97, 123)]] = True
+_DIGIT = np.zeros(256, dtype=bool)
+_DIGIT[48:58] = True
+_EXPONENT = np.zeros(256, dtype=bool)
+_EXPONENT[[ord(c) for c in ".,Ee"]] = True
+
+
+def canonical_id_column(column: Any) -> Any:
+    """``canonical_id`` for every value (an Arrow string column)."""
+    if arrays.is_dictionary(column) or not arrays.vectorised(column):
+        texts, codes = arrays.encoded(column)
+        return arrays.dictionary(codes, [canonical_id(t) for t in texts])
+    stripped = arrays.trim(column)
+    short = np.zeros(len(stripped), dtype=bool)
+    weights = 1 << np.arange(5)
+    for piece in arrays.pieces(stripped):
+        rows = np.flatnonzero(piece.size == 18)
+        if not len(rows):
+            continue
+        uniform = piece.uniform(18)
+        matrix = uniform if uniform is not None else piece.matrix(rows, 18)
+        ok = _ALNUM[matrix[:, :15]].all(axis=1)
+        upper = (matrix[:, :15] >= ord("A")) & (matrix[:, :15] <= ord("Z"))
+        for chunk in range(3):
+            bits = upper[:, chunk * 5 : chunk * 5 + 5] @ weights
+            ok &= _SUFFIX_CODES[bits] == matrix[:, 15 + chunk]
+        short[piece.start + rows[ok]] = True
+    if not short.any():
+        return stripped
+    prefix = pc.utf8_slice_codeunits(stripped, 0, 15)
+    if short.all():
+        return prefix
+    return pc.if_else(pa.array(short), prefix, stripped)
+
+
+def scientific_id_mask(column: Any) -> np.ndarray:
+    """``is_scientific_id`` for every value."""
+    if arrays.is_dictionary(column) or not arrays.vectorised(column):
+        return arrays.by_value(column, is_scientific_id)
+    found = np.zeros(len(column), dtype=bool)
+    for piece in arrays.pieces(column):
+        first = piece.first()
+        second = np.zeros(len(first), dtype=np.uint8)
+        long = np.flatnonzero(piece.size >= 2)
+        second[long] = piece.data[piece.offsets[:-1][long] + 1]
+        doubt = np.flatnonzero(
+            (_DIGIT[first] & _EXPONENT[second]) | arrays.MAYBE_SPACE[first]
+        )
+        if len(doubt):
+            values = piece.array.take(pa.array(doubt))
+            found[piece.start + doubt] = arrays.by_value(values, is_scientific_id)
+    return found

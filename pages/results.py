@@ -3,9 +3,16 @@
 import streamlit as st
 
 import ui_state
-from l2c_core.charts import opportunities_chart, plan_chart, scores_chart
+from l2c_core.catalogue import OUTCOMES
+from l2c_core.charts import (
+    DIMENSION_NAMES,
+    opportunities_chart,
+    plan_chart,
+    scores_chart,
+)
+from l2c_core.export import audit_json, spreadsheet_csv
 from l2c_core.integrity import CLEAN_TARGET, MIN_RECORDS, RULE_FIELDS
-from l2c_core.opportunity import Assumptions, money
+from l2c_core.opportunity import lever_label, money
 from l2c_core.report_pdf import RULE_NAMES, render_pdf
 
 st.title("Results")
@@ -20,8 +27,22 @@ if missing:
     st.stop()
 
 # --- what-if (sidebar): every figure below follows at once --------------------
+# A value becomes a what-if only when the consultant changes its widget (the
+# callback records it); showing the resolved inputs never overrides anything.
 before = ui_state.result()
 inputs = before.inputs
+generation = ui_state.what_if_generation()
+
+
+def _widget(name: str) -> str:
+    return f"whatif::{generation}::{name}"
+
+
+def _set(name: str, scale: float = 1.0) -> None:
+    value = st.session_state.get(_widget(name))
+    ui_state.set_what_if(name, None if value is None else value / scale)
+
+
 with st.sidebar:
     st.header("What-if")
     st.caption(
@@ -32,126 +53,101 @@ with st.sidebar:
         for k in inputs
         if k.startswith("target_conversion_")
     )
-    target_conversion = {}
     for stage in conversion_stages:
-        current = inputs[f"target_conversion_{stage}"].value
-        target_conversion[stage] = (
-            st.number_input(
-                f"Target stage {stage}→{stage + 1} conversion (%)",
-                min_value=0.0,
-                max_value=100.0,
-                value=round(current * 100, 1),
-                step=1.0,
-                format="%.1f",
-                key=f"whatif::conv{stage}",
-            )
-            / 100
+        st.number_input(
+            f"Target stage {stage}→{stage + 1} conversion (%)",
+            min_value=0.0,
+            max_value=100.0,
+            value=inputs[f"target_conversion_{stage}"].value * 100,
+            step=1.0,
+            format="%.1f",
+            key=_widget(f"conversion_{stage}"),
+            on_change=_set,
+            args=(f"conversion_{stage}", 100.0),
         )
-    win = st.number_input(
+    st.number_input(
         "Target win rate (%)",
         min_value=0.0,
         max_value=100.0,
-        value=round(inputs["target_win_rate"].value * 100, 1),
+        value=inputs["target_win_rate"].value * 100,
         step=1.0,
         format="%.1f",
-        key="whatif::win",
+        key=_widget("target_win_rate"),
+        on_change=_set,
+        args=("target_win_rate", 100.0),
     )
-    cycle = st.number_input(
+    st.number_input(
         "Target sales cycle (days)",
         min_value=1.0,
-        value=round(inputs["target_cycle_days"].value, 0),
+        value=inputs["target_cycle_days"].value,
         step=1.0,
-        format="%.0f",
-        key="whatif::cycle",
+        format="%.1f",
+        key=_widget("target_cycle_days"),
+        on_change=_set,
+        args=("target_cycle_days",),
     )
-    ramp = st.number_input(
+    st.number_input(
         "Months until fixes take effect (blank: each fix's own)",
         min_value=0.0,
         max_value=11.0,
         value=before.assumptions.ramp_months,
         step=1.0,
-        format="%.1f",
-        key="whatif::ramp",
+        format="%.0f",
+        key=_widget("ramp_months"),
+        on_change=_set,
+        args=("ramp_months",),
     )
-    risk = st.number_input(
+    risk = before.assumptions.adoption_risk
+    st.number_input(
         "Adoption risk (%, blank: each fix's own)",
         min_value=0.0,
         max_value=100.0,
-        value=(
-            before.assumptions.adoption_risk * 100
-            if before.assumptions.adoption_risk is not None
-            else None
-        ),
+        value=risk * 100 if risk is not None else None,
         step=5.0,
-        format="%.1f",
-        key="whatif::risk",
+        format="%.0f",
+        key=_widget("adoption_risk"),
+        on_change=_set,
+        args=("adoption_risk", 100.0),
     )
-    cost = st.number_input(
+    st.number_input(
         "Engagement cost",
         min_value=0.0,
         value=float(inputs["engagement_cost"].value),
         step=10_000.0,
         format="%.0f",
-        key="whatif::cost",
+        key=_widget("engagement_cost"),
+        on_change=_set,
+        args=("engagement_cost",),
     )
     planning = ui_state.planning()
-    capacity = st.number_input(
+    st.number_input(
         "Capacity per two-week block (person-days)",
         min_value=0.0,
         value=float(planning["capacity_days"]),
         step=1.0,
-        format="%.1f",
-        key="whatif::capacity",
+        format="%.0f",
+        key=_widget("capacity_days"),
+        on_change=_set,
+        args=("capacity_days",),
     )
-    threshold = st.number_input(
+    st.number_input(
         "AI-readiness threshold (Data score)",
         min_value=0.0,
         max_value=100.0,
         value=float(planning["ai_threshold"]),
         step=5.0,
-        format="%.1f",
-        key="whatif::ai",
+        format="%.0f",
+        key=_widget("ai_threshold"),
+        on_change=_set,
+        args=("ai_threshold",),
     )
     if st.button("Reset the what-if"):
         ui_state.reset_what_if()
         st.rerun()
+    changed = ui_state.what_if_changes()
+    if changed:
+        st.caption("Changed: " + ", ".join(changed) + ".")
 
-
-assumptions = Assumptions(
-    target_conversion={
-        s: v
-        for s, v in target_conversion.items()
-        if abs(v - inputs[f"target_conversion_{s}"].value) > 1e-9
-        or inputs[f"target_conversion_{s}"].source == "what-if"
-    },
-    target_win_rate=(
-        win / 100
-        if abs(win / 100 - inputs["target_win_rate"].value) > 1e-9
-        or inputs["target_win_rate"].source == "what-if"
-        else None
-    ),
-    target_cycle_days=(
-        cycle
-        if abs(cycle - inputs["target_cycle_days"].value) > 1e-9
-        or inputs["target_cycle_days"].source == "what-if"
-        else None
-    ),
-    ramp_months=ramp,
-    adoption_risk=risk / 100 if risk is not None else None,
-    engagement_cost=(
-        cost
-        if abs(cost - inputs["engagement_cost"].value) > 1e-9
-        or inputs["engagement_cost"].source == "what-if"
-        else None
-    ),
-)
-if assumptions != ui_state.assumptions():
-    st.session_state[ui_state.ASSUMPTIONS] = assumptions
-if (capacity, threshold) != (planning["capacity_days"], planning["ai_threshold"]):
-    st.session_state[ui_state.PLANNING] = {
-        "capacity_days": capacity,
-        "ai_threshold": threshold,
-    }
 result = ui_state.result()
 scores = result.scores
 currency = result.currency
@@ -172,7 +168,7 @@ data_col.metric(
     f"{data_score.current:.0f} / 100",
 )
 value_col.metric(
-    "Business case (net, 12 months)",
+    "Business case, 12 months" + (" (illustrative)" if case.illustrative else ""),
     money(case.net, currency),
     help=f"range {money(case.low, currency)} – {money(case.high, currency)}",
 )
@@ -183,9 +179,10 @@ multiple_col.metric(
     f"({case.engagement_cost.source})",
 )
 if case.illustrative:
-    st.caption(
-        "Figures marked illustrative rest on at least one catalogue default; enter "
-        "your own in the company profile to replace them."
+    st.info(
+        "The business case is illustrative: at least one figure behind it is a "
+        "catalogue default or rests on too few records. Enter your own figures in the "
+        "company profile, or upload an export, to replace them."
     )
 if scores.contradiction:
     st.warning(scores.contradiction)
@@ -215,8 +212,7 @@ with scores_tab:
     )
     st.caption(
         "A dimension scores 100 × Σ(weight × level ÷ 4) ÷ Σ weight over its three "
-        "questions; Don't know scores as level 0. Targets are the playbook's target "
-        "states, not industry benchmarks."
+        "questions; Don't know scores as level 0."
     )
     if scores.evidence_gaps:
         with st.expander(f"Evidence gaps ({len(scores.evidence_gaps)})"):
@@ -225,18 +221,53 @@ with scores_tab:
 
 with audit_tab:
     audit = result.audit
-    if audit is None:
+    state = ui_state.audit_state()
+    if state is not None and state.error:
+        st.warning(
+            f"The upload could not be audited: {state.error} The Data dimension is "
+            "self-assessed."
+        )
+    elif audit is None or state is None or state.run is None:
         st.info("No CRM export was uploaded; the Data dimension is self-assessed.")
         if st.button("Upload an export"):
             st.switch_page("pages/upload.py")
     else:
+        options = audit.filter_options
+        chosen = ui_state.settings().get("filters") or {}
+        pipe_col, type_col, period_col = st.columns(3)
+        pipelines = pipe_col.multiselect(
+            "Pipelines", options.pipelines, default=chosen.get("pipelines") or []
+        )
+        types = type_col.multiselect(
+            "Opportunity types", options.types, default=chosen.get("types") or []
+        )
+        period = period_col.date_input(
+            "Close dates between",
+            value=tuple(chosen["period"]) if chosen.get("period") else (),
+            help="Created date where a record has no close date.",
+        )
+        wanted = {
+            "pipelines": pipelines or None,
+            "types": types or None,
+            "period": list(period)
+            if isinstance(period, tuple) and len(period) == 2
+            else None,
+        }
+        if {k: v for k, v in wanted.items() if v} != {
+            k: v for k, v in chosen.items() if v
+        }:
+            ui_state.update_settings(
+                filters={k: v for k, v in wanted.items() if v} or None
+            )
+            st.rerun()
+
         low, high = audit.clean_rate_interval or (0.0, 1.0)
-        records, audited, clean, win_col = st.columns(4)
-        records.metric("Records", f"{audit.records:,}")
-        audited.metric(
+        records_col, audited_col, clean_col, win_col = st.columns(4)
+        records_col.metric("Records", f"{audit.records:,}")
+        audited_col.metric(
             "Audited", f"{audit.audited:,}", help="sample" if audit.sampled else "all"
         )
-        clean.metric(
+        clean_col.metric(
             "Clean records",
             f"{(audit.clean_rate or 0):.0%}",
             help=f"95 % interval {low:.0%}–{high:.0%}",
@@ -255,17 +286,14 @@ with audit_tab:
             "over the fields this export has: "
             f"{(audit.clean_rate_present_fields or 0):.1%}."
         )
-        if (
-            audit.metrics.win_rate_records
-            and audit.metrics.win_rate_records < MIN_RECORDS
-        ):
-            st.caption(
-                f"The win rate rests on fewer than {MIN_RECORDS} closed records."
-            )
         o = audit.outcomes
         st.markdown(
             f"**Outcomes**: {o.open:,} open · {o.won:,} won · {o.lost:,} lost"
-            + (f" · {o.unmapped:,} unmapped" if o.unmapped else "")
+            + (
+                f" · {o.unmapped:,} unmapped (map them on the upload step)"
+                if o.unmapped
+                else ""
+            )
         )
         st.dataframe(
             [
@@ -283,33 +311,127 @@ with audit_tab:
             ],
             hide_index=True,
         )
+
+        st.subheader("Funnel metrics")
+        m = audit.metrics
+
+        def _few(count: int) -> str:
+            return (
+                f" — rests on fewer than {MIN_RECORDS} records"
+                if count < MIN_RECORDS
+                else ""
+            )
+
+        win_text = f"{m.win_rate:.1%}" if m.win_rate is not None else "–"
+        cycle = m.median_cycle_days
+        cycle_text = f"{cycle:.0f} days" if cycle is not None else "–"
+        lines = [
+            f"- Win rate (won ÷ closed): {win_text} over {m.win_rate_records:,} "
+            f"closed records{_few(m.win_rate_records)}",
+            f"- Median sales cycle (created → close, won deals): {cycle_text} over "
+            f"{m.cycle_records:,} won deals{_few(m.cycle_records)}",
+        ]
+        for code, amount in m.avg_won_amount.items():
+            lines.append(f"- Average won deal ({code or 'no currency'}): {amount:,.0f}")
+        for code, amount in m.velocity.items():
+            lines.append(
+                f"- Pipeline velocity ({code or 'no currency'}): {amount:,.0f} per day "
+                "(open × win rate × average deal ÷ cycle days)"
+            )
+        st.markdown("\n".join(lines))
+        if m.stage_conversion:
+            st.dataframe(
+                [
+                    {
+                        "from": c.from_stage,
+                        "to": c.to_stage,
+                        "conversion": f"{c.rate:.0%}" if c.rate is not None else "–",
+                        "records": c.records,
+                        "basis": "estimate (no stage history)"
+                        if c.estimated
+                        else "history",
+                    }
+                    for c in m.stage_conversion
+                ],
+                hide_index=True,
+            )
+
+        failures = state.run.failures
+        st.subheader(f"Failing records ({len(failures):,})")
+        rule_col, owner_col = st.columns(2)
+        rule_filter = rule_col.multiselect(
+            "Rule", list(RULE_FIELDS), format_func=RULE_NAMES.__getitem__
+        )
+        owners = (
+            sorted(str(v) for v in failures["owner"].dropna().unique())
+            if len(failures)
+            else []
+        )
+        owner_filter = owner_col.multiselect("Owner", owners)
+        shown = failures
+        if rule_filter:
+            shown = shown[
+                shown["rules"].map(
+                    lambda v: any(r in str(v).split(",") for r in rule_filter)
+                )
+            ]
+        if owner_filter:
+            shown = shown[shown["owner"].astype(str).isin(owner_filter)]
+        st.dataframe(shown, hide_index=True)
+        if len(state.run.owners):
+            st.subheader("By owner")
+            st.dataframe(state.run.owners, hide_index=True)
+
+        csv_col, json_col = st.columns(2)
+        csv_col.download_button(
+            "Failing records (CSV)",
+            data=lambda: spreadsheet_csv(
+                failures.to_dict("records"), [str(c) for c in failures.columns]
+            ),
+            file_name="failing-records.csv",
+            mime="text/csv",
+            on_click="ignore",
+        )
+        json_col.download_button(
+            "Audit (JSON)",
+            data=lambda: audit_json(audit),
+            file_name="audit.json",
+            mime="application/json",
+            on_click="ignore",
+        )
         if audit.warnings:
             with st.expander(f"What the reader noticed ({len(audit.warnings)})"):
                 for warning in audit.warnings:
                     st.markdown(f"- {warning.message}")
 
 with money_tab:
-    if not result.opportunities:
+    sized = tuple(o for o in result.opportunities if o.net > 0)
+    unsized = [o for o in result.opportunities if o.net <= 0]
+    if not sized:
         st.info("No dollar-sized fix applies to these answers.")
     else:
-        st.altair_chart(
-            opportunities_chart(result.opportunities, currency), width="stretch"
-        )
+        st.altair_chart(opportunities_chart(sized, currency), width="stretch")
         st.dataframe(
             [
                 {
                     "fix": o.title,
-                    "lever": o.lever,
+                    "lever": lever_label(o.lever),
                     "gross": money(o.gross, currency),
                     "net": money(o.net, currency),
                     "low": money(o.low, currency),
                     "high": money(o.high, currency),
                     "inputs": "illustrative" if o.illustrative else "your figures",
                 }
-                for o in result.opportunities
+                for o in sized
             ],
             hide_index=True,
         )
+        if unsized:
+            st.caption(
+                "Worth nothing with these inputs (no gap, or no figure): "
+                + "; ".join(o.title for o in unsized)
+                + "."
+            )
         st.markdown(
             f"**Business case**: {money(case.net, currency)} net in twelve months "
             f"(range {money(case.low, currency)} – {money(case.high, currency)}), "
@@ -351,7 +473,7 @@ with money_tab:
             {
                 "rank": r.rank,
                 "fix": r.title,
-                "dimension": r.dimension,
+                "dimension": DIMENSION_NAMES.get(r.dimension, r.dimension),
                 "owner": r.owner,
                 "person-days": r.effort_days,
                 "value": money(r.value, currency),
@@ -393,14 +515,33 @@ with plan_tab:
 with scorecard_tab:
     st.caption(
         "Six outcomes, two leading indicators each: review them on the cadence of the "
-        "decision each informs."
+        "decision each informs. Consultants can edit, add or remove metrics here."
     )
     if result.scorecard_warning:
         st.warning(result.scorecard_warning)
-    st.dataframe(
-        [e.model_dump() for e in result.scorecard],
-        hide_index=True,
-    )
+    with st.form("scorecard_form", border=False):
+        edited = st.data_editor(
+            [e.model_dump() for e in result.scorecard],
+            hide_index=True,
+            num_rows="dynamic",
+            disabled=["current"],
+            column_config={
+                "outcome": st.column_config.SelectboxColumn(options=list(OUTCOMES)),
+                "cadence": st.column_config.SelectboxColumn(
+                    options=["weekly", "fortnightly", "monthly", "quarterly"]
+                ),
+            },
+            key="scorecard_editor",
+        )
+        apply = st.form_submit_button("Apply scorecard changes")
+    if apply:
+        metrics, problem = ui_state.metrics_from_rows(edited, result.scorecard)
+        if problem:
+            st.error(problem)
+        elif metrics is not None:
+            st.session_state[ui_state.SCORECARD] = metrics
+            del st.session_state["scorecard_editor"]
+            st.rerun()
 
 st.divider()
 st.download_button(

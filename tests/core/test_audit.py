@@ -479,3 +479,28 @@ def test_sample_eligible_when_no_created_date_uses_close_date():
     audit = _audit(_csv(rows, ["Stage", "Amount", "Close Date"]))
     assert audit.audited == 1
     assert audit.metrics.avg_won_amount["unknown"] == 10.0
+
+
+# --- contact counts with blanks (the champion rule) ------------------------------
+
+
+def test_audit_blank_contact_count_fails_only_that_record():
+    # One blank Contact Count used to turn the column into floats, and every
+    # record then failed champion for want of an integer count.
+    rows = [dict(r) for r in RECORDS]
+    rows[6]["Contact Count"] = ""  # R7: no count and no contact-role rows
+    audit = _audit(_csv(rows))
+    assert audit.rules["champion"].failed == 3  # R2, R3 and now R7
+    assert audit.clean_rate == pytest.approx(2 / 9)
+
+
+def test_records_contact_count_is_nullable_integer():
+    from l2c_core.records import read_files
+
+    rows = [dict(r) for r in RECORDS]
+    rows[0]["Contact Count"] = ""
+    records = read_files([("Opportunity.csv", _csv(rows))], today=TODAY)
+    counts = records.frame["contact_count"]
+    assert str(counts.dtype) == "Int64"
+    assert counts.isna().sum() == 1
+    assert counts.dropna().tolist()[:2] == [2, 1]  # R2, R3

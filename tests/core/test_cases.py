@@ -14,6 +14,7 @@ import sys
 import warnings
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from l2c_core.audit import Audit, AuditWarning
@@ -58,8 +59,17 @@ def _codes(warnings_: object) -> set[str]:
     return {w.code for w in warnings_.warnings}  # type: ignore[attr-defined]
 
 
+def _plain(value: object) -> object:
+    """A frame value as plain Python: dates as dt.date, missing as None."""
+    if value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    return value
+
+
 def _column(records: Records, name: str) -> list:
-    return list(records.frame[name])
+    return [_plain(v) for v in records.frame[name]]
 
 
 def _amounts(records: Records) -> list[float | None]:
@@ -335,7 +345,7 @@ def test_case05a_cycle_times_and_invalid_close_fails_rule():
                 frame["outcome"],
                 strict=True,
             )
-            if o == outcome and close is not None
+            if o == outcome and pd.notna(close)
         ]
         for outcome in ("won", "lost")
     }

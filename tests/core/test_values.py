@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
+import numpy as np
+import pyarrow as pa
 import pytest
 
+from l2c_core.dates import parse_date_column
 from l2c_core.values import (
     canonical_id,
     infer_date_order,
@@ -307,3 +311,65 @@ def test_is_scientific_id_plain_ids_false(text):
 )
 def test_parse_bool_flags(text, expected):
     assert parse_bool(text) is expected
+
+
+# --- whole columns: the fast paths read what the per-value rules read ------------
+
+
+def _random_texts(seed: int, count: int) -> list[str]:
+    rng = random.Random(seed)
+    shapes = ["2026-03-04", "2026-03-04 10:11:12", "2026-03-04T10:11", "03/04/2026"]
+    alphabet = "0123456789-: T/.Z"
+    texts = []
+    for _ in range(count):
+        shape = list(rng.choice(shapes))
+        for _ in range(rng.randint(0, 3)):
+            shape[rng.randrange(len(shape))] = rng.choice(alphabet)
+        texts.append("".join(shape))
+    return texts + ["", " ", "2024-02-29", "2023-02-29", "0000-01-01", "3999-12-31"]
+
+
+@pytest.mark.parametrize("order", ["DMY", "MDY", "YMD"])
+def test_parse_date_column_reads_each_value_as_parse_date(order):
+    texts = _random_texts(1, 3000)
+    column = pa.chunked_array([pa.array(texts[:1500]), pa.array(texts[1500:])])
+    parsed = parse_date_column(column, order, today=TODAY)
+    statuses = parsed.status_names()
+    for text, day, status in zip(texts, parsed.days, statuses, strict=True):
+        expected = parse_date(text, order, today=TODAY)
+        assert status == expected.status, text
+        assert (None if np.isnat(day) else day.item()) == expected.value, text
+
+
+def test_amount_and_id_columns_read_each_value_as_the_rules(monkeypatch):
+    from l2c_core import arrays
+    from l2c_core.values import canonical_id_column, parse_amount_column
+
+    monkeypatch.setattr(arrays, "MANY", 0)  # the vectorised paths, even here
+    amounts = ["12", "-5", "12.50", "1.234", "USD 1,234.56", "", "TBD", "007"] * 3
+    column = pa.chunked_array([pa.array(amounts)])
+    parsed = parse_amount_column(column)
+    mark = infer_decimal_mark(amounts)
+    for text, value in zip(amounts, parsed.values, strict=True):
+        expected = parse_amount(text, mark).value
+        assert (None if np.isnan(value) else value) == expected, text
+    ids = ["0065g00000AbCdEAAV", "0065g00000AbCdEAAA", "000418", " 417 ", "abc"]
+    canonical = canonical_id_column(pa.chunked_array([pa.array(ids * 2)]))
+    assert canonical.to_pylist() == [canonical_id(i) for i in ids * 2]
+
+
+@pytest.mark.parametrize("shape", ["2026-03-04 10:11:12", "2026-03-04"])
+def test_parse_date_column_uniform_lengths_read_as_parse_date(shape):
+    rng = random.Random(len(shape))
+    texts = []
+    for _ in range(2000):
+        text = list(shape)
+        for _ in range(rng.randint(0, 2)):
+            text[rng.randrange(len(text))] = rng.choice("0123456789-: T/x")
+        texts.append("".join(text))
+    parsed = parse_date_column(pa.chunked_array([pa.array(texts)]), "MDY", today=TODAY)
+    statuses = parsed.status_names()
+    for text, day, status in zip(texts, parsed.days, statuses, strict=True):
+        expected = parse_date(text, "MDY", today=TODAY)
+        assert status == expected.status, text
+        assert (None if np.isnat(day) else day.item()) == expected.value, text

@@ -236,13 +236,14 @@ def test_demo_button_fills_answers_and_audit():
     assert [t.value for t in at.title][0] == "Results"
     demo = json.loads(DEMO_ANSWERS.read_text(encoding="utf-8"))["answers"]
     assert at.session_state["answers"] == demo
-    upload = at.session_state["upload"]
-    assert upload.error is None
-    assert upload.audit is not None and upload.audit.records > 0
+    state = at.session_state["audit_state"]
+    assert state.error is None
+    audit = state.run.audit
+    assert audit.records > 0
     labels = [m.label for m in at.metric]
     assert "Data (measured)" in labels
     records = [m for m in at.metric if m.label == "Records"]
-    assert records[0].value == f"{upload.audit.records:,}"
+    assert records[0].value == f"{audit.records:,}"
     assert not at.exception
 
 
@@ -286,7 +287,12 @@ def _zip() -> bytes:
     ("name", "data", "mime", "expected"),
     [
         ("logo.png", PNG, "image/png", "logo.png is a binary file"),
-        ("export.zip", _zip(), "application/zip", "export.zip is a zip archive"),
+        (
+            "export.zip",
+            b"PK\x03\x04 not really a zip",
+            "application/zip",
+            "export.zip is a damaged zip archive",
+        ),
         ("empty.csv", b"", "text/csv", "empty.csv is empty"),
         (
             "deals.csv",
@@ -310,3 +316,50 @@ def test_upload_bad_file_shows_one_error(name, data, mime, expected):
     labels = [b.label for b in at.button]
     assert "Skip" in labels and "Next" not in labels
     assert not at.exception
+
+
+def test_upload_zip_of_csv_is_audited():
+    at, answers = upload_page()
+    upload(at, "export.zip", _zip(), "application/zip")
+    assert not at.error
+    assert at.success[0].value.startswith("Read 20 opportunities from export.zip")
+    assert at.session_state["answers"] == answers
+
+
+def test_upload_correction_reruns_audit_without_rereading(monkeypatch):
+    import l2c_core.records as records
+
+    at, answers = upload_page()
+    upload(at, demo_file_name(), demo_opportunities(rows=120), "text/csv")
+    reads = []
+    original = records.read_tables
+    monkeypatch.setattr(
+        records, "read_tables", lambda *a, **k: reads.append(1) or original(*a, **k)
+    )
+    before = at.session_state["audit_state"].run.audit
+    # Take the next-step column out of the mapping.
+    box = next(s for s in at.selectbox if s.label.startswith("next step"))
+    box.set_value("(none)").run()
+    assert not at.exception
+    after = at.session_state["audit_state"].run.audit
+    assert reads == []
+    assert before.rules["next_step"].missing_field is None
+    assert after.rules["next_step"].missing_field == "no next step in this export"
+    assert at.session_state["answers"] == answers
+
+
+def test_upload_stage_map_correction_changes_outcomes():
+    at, _ = upload_page()
+    data = (
+        b"Opportunity ID,Stage,Amount,Close Date\n"
+        b"1,Closed Won,100,2026-01-10\n2,1048837210,200,2026-02-10\n"
+    )
+    upload(at, "deals.csv", data, "text/csv")
+    audit = at.session_state["audit_state"].run.audit
+    assert audit.outcomes.unmapped == 1
+    # AppTest cannot edit a data editor; the page writes its corrections here.
+    at.session_state["audit_settings"] = {"stage_map": {"1048837210": "lost"}}
+    at.run()
+    audit = at.session_state["audit_state"].run.audit
+    assert audit.outcomes.unmapped == 0
+    assert audit.outcomes.lost == 1 and audit.outcomes.won == 1
