@@ -67,6 +67,21 @@ if current is not None and current.error and current.tables is None:
     st.error(current.error)
 elif state is not None and state.error:
     st.error(state.error)
+    if current is not None and current.tables is not None:
+        # The file was read but a required field has no column: let the visitor
+        # name it here instead of only in the command line's --mapping.
+        columns = [str(c) for c in current.tables.table.frame.columns]
+        chosen = st.selectbox(
+            "Which column holds the stage?",
+            ["(choose a column)", *columns],
+            key="map::missing_stage",
+        )
+        if chosen != "(choose a column)":
+            opts = ui_state.settings()
+            ui_state.update_settings(
+                column_map={**(opts.get("column_map") or {}), "stage": chosen}
+            )
+            st.rerun()
 
 if state is not None and state.run is not None and state.records is not None:
     audit = state.run.audit

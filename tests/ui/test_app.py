@@ -363,3 +363,20 @@ def test_upload_stage_map_correction_changes_outcomes():
     audit = at.session_state["audit_state"].run.audit
     assert audit.outcomes.unmapped == 0
     assert audit.outcomes.lost == 1 and audit.outcomes.won == 1
+
+
+def test_upload_without_stage_column_offers_a_column_picker():
+    at, answers = upload_page()
+    upload(
+        at,
+        "deals.csv",
+        b"Id,Phase,Amount\n1,Closed Won,100\n2,Proposal,250\n",
+        "text/csv",
+    )
+    assert at.error[0].value.startswith("deals.csv has no stage column")
+    box = next(s for s in at.selectbox if s.label == "Which column holds the stage?")
+    box.set_value("Phase").run()
+    assert not at.error and not at.exception
+    audit = at.session_state["audit_state"].run.audit
+    assert (audit.outcomes.won, audit.outcomes.open) == (1, 1)
+    assert at.session_state["answers"] == answers
