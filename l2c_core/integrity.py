@@ -263,7 +263,10 @@ def _select(
     created = frames.days(mapped["created_date"])
     day = np.where(created == frames.NODAY, frames.days(mapped["close_date"]), created)
     recent = (day != frames.NODAY) & (day > start) & (day <= frames.day(as_of))
-    eligible = frames.equals(mapped["outcome"], "open") | recent
+    # A record with neither a created nor a close date cannot be placed outside
+    # the four quarters, so it stays in (report exports often carry no dates).
+    undated = day == frames.NODAY
+    eligible = frames.equals(mapped["outcome"], "open") | recent | undated
     chosen = mapped[eligible]
     if len(chosen) <= SAMPLE_SIZE:
         return cast(pd.DataFrame, chosen)
