@@ -8,6 +8,7 @@ reader keeps columns that repeat few values). Whitespace is Python's: what
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar, cast
 
@@ -398,6 +399,12 @@ def has_byte(column: Column, byte: int) -> bool:
     return False
 
 
+# The pool to restore, then one entry per block using the system allocator
+# (blocks may overlap in threads: the first switches, the last switches back).
+_POOL_LOCK = threading.Lock()
+_POOL_USERS: list[Any] = []
+
+
 @contextlib.contextmanager
 def system_allocator() -> Iterator[None]:
     """Let Arrow allocate from the system allocator while the block runs.
@@ -407,9 +414,15 @@ def system_allocator() -> Iterator[None]:
     lets each reuse what the other freed. Buffers remember their pool, so the
     arrays made inside are freed correctly later.
     """
-    previous = pa.default_memory_pool()
-    pa.set_memory_pool(pa.system_memory_pool())
+    with _POOL_LOCK:
+        if not _POOL_USERS:
+            _POOL_USERS.append(pa.default_memory_pool())
+            pa.set_memory_pool(pa.system_memory_pool())
+        _POOL_USERS.append(None)
     try:
         yield
     finally:
-        pa.set_memory_pool(previous)
+        with _POOL_LOCK:
+            _POOL_USERS.pop()
+            if len(_POOL_USERS) == 1:
+                pa.set_memory_pool(_POOL_USERS.pop())

@@ -20,7 +20,6 @@ import io
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -54,9 +53,6 @@ log = logging.getLogger(__name__)
 HEAD_BYTES = 1 << 20
 MAX_HEAD_BYTES = 64 << 20
 BLOCK_BYTES = 2 << 20
-# Bodies from this size up are parsed in this many parts at once.
-SPLIT_BYTES = 16 << 20
-PARSE_THREADS = 2
 _BOM = b"\xef\xbb\xbf"
 _SNIFF_CHARS = 64 * 1024
 # Zone rows checked cell by cell for line breaks; a longer footer zone is rare.
@@ -240,77 +236,16 @@ def _repeats(values: Sequence[str]) -> bool:
     return len(values) >= 64 and len(set(values)) * 2 <= len(values)
 
 
-def _split_points(data: bytes, start: int, parts: int) -> list[int]:
-    """Where to cut the body so each part starts a record (two parts or one).
-
-    A cut goes after a line break with an even number of quote characters
-    before it, so it is outside any quoted field (fields are quoted as the
-    csv module reads them); a part whose rows do not parse cleanly makes the
-    caller parse the body in one piece instead.
-    """
-    size = len(data) - start
-    if parts < 2 or size < SPLIT_BYTES:
-        return [start, len(data)]
-    cuts = [start]
-    quotes = 0
-    previous = start
-    for k in range(1, parts):
-        point = data.find(b"\n", start + size * k // parts)
-        while point >= 0:
-            quotes += data.count(b'"', previous, point)
-            previous = point
-            if quotes % 2 == 0:
-                break
-            point = data.find(b"\n", point + 1)
-        if point < 0 or point + 1 >= len(data):
-            break
-        cuts.append(point + 1)
-    cuts.append(len(data))
-    return cuts
-
-
 def _parse_body(
     data: bytes, data_start: int, codec: str, delimiter: str, repeats: list[bool]
 ) -> tuple[list[Any], list[tuple[int, str]]]:
-    """Parse the rows below the header: columns, and rows of another width.
-
-    A large UTF-8 body is cut in two at a record boundary and the halves parsed
-    at once (Arrow parses without holding the GIL); rows of another width in a
-    half other than the last make the halves be parsed again as one body.
-    """
+    """Parse the rows below the header: columns, and rows of another width."""
     if len(delimiter.encode("utf-8")) != 1:
         raise Unreadable("a delimiter Arrow cannot split on")
     width = len(repeats)
     if data_start >= len(data):
         return [pa.chunked_array([], type=pa.string()) for _ in range(width)], []
-    normal = codecs.lookup(codec).name
-    utf8 = normal in (UTF8, UTF8_SIG)
-    cuts = _split_points(data, data_start, PARSE_THREADS if utf8 else 1)
-    parts = list(zip(cuts[:-1], cuts[1:], strict=True))
-    if len(parts) > 1:
-        # The first part in this thread, the others beside it.
-        with ThreadPoolExecutor(len(parts) - 1) as pool:
-            later = [
-                pool.submit(_parse_part, data, *part, codec, delimiter, repeats)
-                for part in parts[1:]
-            ]
-            results = [_parse_part(data, *parts[0], codec, delimiter, repeats)]
-            results += [future.result() for future in later]
-        if any(invalid for _, _, invalid in results[:-1]):
-            results = [
-                _parse_part(data, data_start, len(data), codec, delimiter, repeats)
-            ]
-    else:
-        results = [_parse_part(data, data_start, len(data), codec, delimiter, repeats)]
-    chunks: list[list[Any]] = [[] for _ in range(width)]
-    invalid: list[tuple[int, str]] = []
-    offset = 0
-    for part_chunks, rows, part_invalid in results:
-        for i in range(width):
-            chunks[i].extend(part_chunks[i])
-        invalid.extend((offset + number, text) for number, text in part_invalid)
-        offset += rows
-    del results
+    chunks, _, invalid = _parse_part(data, data_start, codec, delimiter, repeats)
     columns = []
     for i in range(width):
         if repeats[i]:
@@ -326,13 +261,17 @@ def _parse_body(
 def _parse_part(
     data: bytes,
     start: int,
-    stop: int,
     codec: str,
     delimiter: str,
     repeats: list[bool],
 ) -> tuple[list[list[Any]], int, list[tuple[int, str]]]:
-    """Parse ``data[start:stop]``: per-column chunks, rows seen, rows of another
-    width (0-based position within the part, text)."""
+    """Parse ``data[start:]`` batch by batch.
+
+    Returns:
+        Per column, the batches' arrays (repetitive columns with narrow
+        dictionary indices); the number of rows; and the rows of another width
+        as (0-based position, text).
+    """
     width = len(repeats)
     invalid: list[tuple[int, str]] = []
 
@@ -349,7 +288,7 @@ def _parse_part(
         for n, r in zip(names, repeats, strict=True)
     }
     reader = pcsv.open_csv(
-        pa.py_buffer(memoryview(data)[start:stop]),
+        pa.py_buffer(memoryview(data)[start:]),
         read_options=pcsv.ReadOptions(
             use_threads=False,
             block_size=BLOCK_BYTES,
@@ -377,33 +316,51 @@ def _parse_part(
         rows += batch.num_rows
         for i in range(width):
             column = batch.column(i)
-            if repeats[i] and len(column.dictionary) < 32768:
-                # A batch's dictionary is small: narrow indices halve the memory.
-                column = pa.DictionaryArray.from_arrays(
-                    column.indices.cast(pa.int16()),
-                    column.dictionary,
+            if repeats[i]:
+                # A batch's dictionary is small: narrow indices save memory.
+                size = len(column.dictionary)
+                narrow = (
+                    pa.int8()
+                    if size < 128
+                    else pa.int16()
+                    if size < 32768
+                    else pa.int32()
                 )
+                column = _indices(column, narrow)
             chunks[i].append(column)
         del batch
     return chunks, rows + len(invalid), invalid
 
 
+def _indices(column: Any, kind: Any) -> Any:
+    """A dictionary array with its indices as another integer type."""
+    if column.indices.type == kind:
+        return column
+    return pa.DictionaryArray.from_arrays(column.indices.cast(kind), column.dictionary)
+
+
 def _unified(chunks: list[Any]) -> Any:
-    """Per-batch dictionary arrays as one dictionary array with narrow indices."""
+    """Per-batch dictionary arrays as one dictionary array with narrow indices.
+
+    The union of the batches' dictionaries is found first, so the indices are
+    written once, straight into the narrowest type that holds them.
+    """
     if not chunks:
         return pa.chunked_array([], type=pa.string())
-    unified = pa.chunked_array(chunks).unify_dictionaries()
-    dictionary = unified.chunk(0).dictionary
-    if dictionary.null_count:
+    union = pc.unique(pa.concat_arrays([c.dictionary for c in chunks]))
+    if union.null_count:
         raise Unreadable("null in a dictionary")
-    codes = np.concatenate(
-        [c.indices.to_numpy(zero_copy_only=False) for c in unified.chunks]
-    )
-    size = len(dictionary)
+    size = len(union)
     width = np.int8 if size < 128 else np.int16 if size < 32768 else np.int32
-    return pa.chunked_array(
-        [pa.DictionaryArray.from_arrays(pa.array(codes.astype(width)), dictionary)]
-    )
+    codes = np.empty(sum(len(c) for c in chunks), dtype=width)
+    at = 0
+    for chunk in chunks:
+        lookup = pc.index_in(chunk.dictionary, value_set=union)
+        table = lookup.to_numpy(zero_copy_only=False).astype(width)
+        indices = chunk.indices.to_numpy(zero_copy_only=False)
+        codes[at : at + len(chunk)] = table[indices]
+        at += len(chunk)
+    return pa.chunked_array([pa.DictionaryArray.from_arrays(pa.array(codes), union)])
 
 
 def _newlines(column: Any) -> Any:

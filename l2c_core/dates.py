@@ -345,7 +345,7 @@ _SHAPE = [_DIGITS] * 4 + [(45, 45)] + [_DIGITS] * 2 + [(45, 45)] + [_DIGITS] * 2
 _SHAPE += [(32, 84)] + [_DIGITS] * 2 + [(58, 58)] + [_DIGITS] * 2 + [(58, 58)]
 _SHAPE += [_DIGITS] * 2
 _LOW = np.array([lo for lo, _ in _SHAPE], dtype=np.uint8)
-_HIGH = np.array([hi for _, hi in _SHAPE], dtype=np.uint8)
+_SPAN = np.array([hi - lo for lo, hi in _SHAPE], dtype=np.uint8)
 # Calendar tables for years 0-9999: leap years, days from 1970-01-01 to 1 January,
 # days before each month and days in each month (rows: common, leap year).
 _YEAR = np.arange(10_000)
@@ -371,7 +371,11 @@ def _iso_uniform(
     ``YYYY-MM-DD HH:MM:SS`` lengths.
     """
     width = matrix.shape[1]
-    ok = ((matrix >= _LOW[:width]) & (matrix <= _HIGH[:width])).all(axis=1)
+    # A byte below its range wraps round to a large difference: one comparison
+    # tells both ends, and one pass over the whole piece tells whether any row
+    # is off (rarely), before looking row by row.
+    outside = (matrix - _LOW[:width]) > _SPAN[:width]
+    ok = ~outside.any(axis=1) if outside.any() else np.ones(len(matrix), bool)
     if width == 19:
         ok &= (matrix[:, 10] == 32) | (matrix[:, 10] == 84)
     if ok.all():
