@@ -58,7 +58,8 @@ def funnel_metrics(
     win_rate = int(won.sum()) / closed if closed else None
     currency, names = _currencies(frame)
     amount = frame["amount"].to_numpy()
-    priced = won & ~np.isnan(amount)
+    # A negative amount is a data error (flagged by the reader), not a deal size.
+    priced = won & ~np.isnan(amount) & (amount >= 0)
     sums = _per_currency(currency[priced], names, amount[priced])
     behind = {k: int(v) for k, v in _per_currency(currency[priced], names).items()}
     averages = {k: sums[k] / behind[k] for k in sums}
