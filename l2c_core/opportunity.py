@@ -323,11 +323,20 @@ def resolve_inputs(
                 "default",
                 f"{coverage or 0:g} × annual new ARR" if coverage else "no default",
             )
-        measured_rate = None
+        # Only conversion measured from stage history counts: without history
+        # the export knows current stages alone, and the figure is an estimate.
+        measured_rate, measured_records = None, None
         if audit is not None:
-            for row in audit.metrics.stage_conversion:
-                if row.rate is not None and row.from_stage == str(stage):
-                    measured_rate = row.rate
+            rows = [
+                row
+                for row in audit.metrics.stage_conversion
+                if row.rate is not None
+                and row.from_number == stage
+                and not row.estimated
+            ]
+            if rows:
+                best = max(rows, key=lambda row: row.records)
+                measured_rate, measured_records = best.rate, best.records
         conv_default = defaults["conversion"].get(str(stage), 0.0)
         pick(
             f"conversion_{stage}",
@@ -336,6 +345,7 @@ def resolve_inputs(
             measured_rate,
             profile.conversion.get(stage),
             conv_default,
+            measured_records,
         )
 
     # Targets: what-if, else profile, else the catalogue's.
