@@ -143,6 +143,27 @@ def date_order_warning(
     ]
 
 
+# The same findings for a count of one, where English needs the singular.
+_QUALITY_ONE = {
+    "amount_missing": "1 opportunity has no amount.",
+    "amount_invalid": "1 amount could not be read as a number: {examples}.",
+    "amount_ambiguous": "1 amount has an ambiguous decimal mark (such as 1.234) "
+    "and was left out.",
+    "amount_negative": "1 amount is negative, which is unusual for an opportunity.",
+    "id_scientific": "1 id is in scientific notation (corrupted by Excel); ids "
+    "unreliable in 1 row.",
+    "formula_like": "1 text cell starts like a spreadsheet formula; it is shown "
+    "literally and escaped in downloads.",
+    "competitor_placeholder": "1 competitor value is a placeholder (such as 0) "
+    "rather than a name.",
+    "postal_code_zero": "1 postal code has four digits where the others have five; "
+    "it probably lost a leading zero in Excel.",
+    "date_placeholder": "1 date is a placeholder (year 3999 or later).",
+    "date_serial": "1 Excel serial date was converted.",
+    "date_invalid": "1 date could not be read in the file's date order: {examples}.",
+}
+
+
 def quality_warnings(
     counts: Mapping[str, int], name: str, examples: Mapping[str, Sequence[str]]
 ) -> list[AuditWarning]:
@@ -151,7 +172,9 @@ def quality_warnings(
         AuditWarning(
             code=code,
             message=f"{name}: "
-            + text.format(n=counts[code], examples=", ".join(examples.get(code, ()))),
+            + (_QUALITY_ONE[code] if counts[code] == 1 else text).format(
+                n=counts[code], examples=", ".join(examples.get(code, ()))
+            ),
             count=counts[code],
         )
         for code, text in _QUALITY.items()
