@@ -55,14 +55,3 @@ def test_spreadsheet_csv_has_bom_and_round_trips() -> None:
         ["id", "amount", "next", "name"],
         ["006B1", "-1200", "'=1+1", "Zoë – “quoted”, line\nbreak"],
     ]
-
-
-def test_quality_warning_for_one_finding_is_singular() -> None:
-    from l2c_core.quality import quality_warnings
-
-    one, two = (
-        quality_warnings({"amount_missing": n}, "deals.csv", {})[0].message
-        for n in (1, 2)
-    )
-    assert one == "deals.csv: 1 opportunity has no amount."
-    assert two == "deals.csv: 2 opportunities have no amount."
