@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -10,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from l2c_core.errors import QuestionnaireError
+from l2c_core.questionnaire import read_toml
 
 CATALOGUE_FILE = (
     Path(__file__).resolve().parent.parent / "questionnaires" / "remediations.toml"
@@ -182,14 +182,7 @@ class Scorecard(_Frozen):
 
 
 def _load(path: Path, model: type[_Frozen]) -> _Frozen:
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise QuestionnaireError(f"{path}: file not found.", path=str(path)) from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise QuestionnaireError(
-            f"{path}: not valid TOML ({exc}).", path=str(path)
-        ) from exc
+    raw = read_toml(path)
     try:
         return model.model_validate(raw)
     except ValidationError as exc:

@@ -7,7 +7,7 @@ import tomllib
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -138,6 +138,22 @@ def _describe(
     return message, question_id
 
 
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read a data file of ``questionnaires/``, failing with the file's name.
+
+    Raises:
+        QuestionnaireError: the file is missing or is not valid TOML.
+    """
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise QuestionnaireError(f"{path}: file not found.", path=str(path)) from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise QuestionnaireError(
+            f"{path}: not valid TOML ({exc}).", path=str(path)
+        ) from exc
+
+
 def load_questionnaire(path: Path | str = DEFAULT_QUESTIONNAIRE) -> Questionnaire:
     """Read and validate a questionnaire file.
 
@@ -153,14 +169,7 @@ def load_questionnaire(path: Path | str = DEFAULT_QUESTIONNAIRE) -> Questionnair
             the problem.
     """
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise QuestionnaireError(f"{path}: file not found.", path=str(path)) from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise QuestionnaireError(
-            f"{path}: not valid TOML ({exc}).", path=str(path)
-        ) from exc
+    raw = read_toml(path)
     try:
         return Questionnaire.model_validate(raw)
     except ValidationError as exc:
