@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from l2c_core.audit import Audit
 from l2c_core.errors import InputFileError, L2CError
 from l2c_core.questionnaire import (
     Questionnaire,
@@ -51,12 +50,6 @@ def questions_json(questionnaire: Questionnaire) -> dict[str, Any]:
             for q in questionnaire.questions
         ],
     }
-
-
-def audit_json(audit: Audit) -> dict[str, Any]:
-    """The audit in the command line's JSON contract (numbers at full precision)."""
-    data: dict[str, Any] = audit.model_dump(mode="json", by_alias=True)
-    return data
 
 
 def _date(text: str) -> dt.date:
@@ -140,6 +133,7 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.command == "audit":
         from l2c_core.containers import expand_upload, with_notes
+        from l2c_core.export import audit_json
         from l2c_core.integrity import audit_files
 
         delimiter = args.delimiter
@@ -160,8 +154,7 @@ def _run(args: argparse.Namespace) -> int:
             stage_map=_mapping_file(args.stage_map, "stage map"),
         )
         audited = with_notes(audited, expanded.notes)
-        json.dump(audit_json(audited), sys.stdout, ensure_ascii=False, indent=2)
-        print()
+        sys.stdout.write(audit_json(audited).decode("utf-8"))
         return 0
 
     from l2c_core.assess import assess
