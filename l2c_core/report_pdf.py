@@ -15,7 +15,7 @@ import typst
 
 from l2c_core.audit import Audit
 from l2c_core.charts import chart_svg, opportunities_chart, plan_chart, scores_chart
-from l2c_core.integrity import SAMPLE_SIZE
+from l2c_core.integrity import CLEAN_TARGET, MIN_RECORDS, SAMPLE_SIZE
 from l2c_core.opportunity import (
     HORIZON_MONTHS,
     Input,
@@ -26,6 +26,7 @@ from l2c_core.opportunity import (
 from l2c_core.plan import AI_DIMENSION, Block, Plan
 from l2c_core.questionnaire import Questionnaire, default_questionnaire
 from l2c_core.result import Result
+from l2c_core.rules import RULE_NAMES
 from l2c_core.scoring import CONTRADICTION_POINTS, DATA_DIMENSION, Scores
 
 logger = logging.getLogger(__name__)
@@ -37,12 +38,9 @@ TITLE = "Revenue Engine Health Check"
 # Latin Extended-A, €, — and typographic quotes.
 FONT = "Libertinus Serif"
 
-# The playbook's clean-record target and the range a first audit usually finds
-# (DESIGN.md section 2); shown as the playbook's, never as a benchmark.
-CLEAN_RATE_TARGET = 0.90
+# The range a first audit usually finds (DESIGN.md section 2), shown beside the
+# playbook's clean-record target, never as a benchmark.
 FIRST_PASS_RANGE = "55–70 %"
-# Fewer records than this make a rate anecdotal (DESIGN.md section 6).
-MIN_RECORDS = 30
 # The multiple of the engagement cost the playbook has seen (DESIGN.md section
 # 2): context for the business case, never a promise.
 PLAYBOOK_MULTIPLE = "4–12×"
@@ -50,14 +48,6 @@ TOP_FIXES = 3
 # Fix titles longer than this are cut at a word for the charts' axis labels.
 CHART_LABEL_CHARS = 40
 
-RULE_NAMES = {
-    "stage_timestamps": "Stage change time-stamped",
-    "close_date": "Close date consistent",
-    "next_step": "Next step recorded",
-    "champion": "Champion with role, 2+ contacts",
-    "competitor": "Competitor recorded",
-    "loss_reason": "Loss reason in taxonomy",
-}
 MONTHS = (
     "January",
     "February",
@@ -196,7 +186,7 @@ def _audit_data(audit: Audit) -> dict[str, Any]:
         ),
         "win_rate": _win_rate(audit),
         "clean_rate": _clean_rate(audit),
-        "clean_target": f"at least {_pct(CLEAN_RATE_TARGET, 0)} of records clean "
+        "clean_target": f"at least {_pct(CLEAN_TARGET, 0)} of records clean "
         "(the playbook's target)",
         "clean_rate_present_fields": _pct(audit.clean_rate_present_fields)
         + " clean over the rules whose fields the export has",
@@ -589,7 +579,7 @@ def _report_data(result: Result, questionnaire: Questionnaire | None) -> dict[st
         "dimensions": _scores_data(scores, show_data_columns),
         "contradiction": scores.contradiction,
         "contradiction_points": f"{CONTRADICTION_POINTS:.0f}",
-        "clean_target_short": _pct(CLEAN_RATE_TARGET, 0),
+        "clean_target_short": _pct(CLEAN_TARGET, 0),
         "evidence_gaps": _evidence_gaps(scores, questionnaire),
         "audit": _audit_data(result.audit) if result.audit else None,
         "opportunities": _opportunities_data(result),

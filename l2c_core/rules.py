@@ -34,6 +34,15 @@ RULE_FIELDS = {
     "competitor": "competitor",
     "loss_reason": "loss reason",
 }
+# How the UI and the report name each rule.
+RULE_NAMES = {
+    "stage_timestamps": "Stage change time-stamped",
+    "close_date": "Close date consistent",
+    "next_step": "Next step recorded",
+    "champion": "Champion with role, 2+ contacts",
+    "competitor": "Competitor recorded",
+    "loss_reason": "Loss reason in taxonomy",
+}
 
 
 @dataclass(frozen=True)
