@@ -13,7 +13,8 @@ from l2c_core.charts import (
 from l2c_core.export import audit_json, spreadsheet_csv
 from l2c_core.integrity import CLEAN_TARGET, MIN_RECORDS, RULE_FIELDS
 from l2c_core.opportunity import lever_label, money
-from l2c_core.report_pdf import RULE_NAMES, render_pdf
+from l2c_core.report_pdf import render_pdf
+from l2c_core.rules import RULE_NAMES
 
 st.title("Results")
 missing = ui_state.missing_answers()
@@ -29,8 +30,9 @@ if missing:
 # --- what-if (sidebar): every figure below follows at once --------------------
 # A value becomes a what-if only when the consultant changes its widget (the
 # callback records it); showing the resolved inputs never overrides anything.
-before = ui_state.result()
-inputs = before.inputs
+# The callbacks run before this script, so one result already holds any change.
+result = ui_state.result()
+inputs = result.inputs
 generation = ui_state.what_if_generation()
 
 
@@ -90,14 +92,14 @@ with st.sidebar:
         "Months until fixes take effect (blank: each fix's own)",
         min_value=0.0,
         max_value=11.0,
-        value=before.assumptions.ramp_months,
+        value=result.assumptions.ramp_months,
         step=1.0,
         format="%.0f",
         key=_widget("ramp_months"),
         on_change=_set,
         args=("ramp_months",),
     )
-    risk = before.assumptions.adoption_risk
+    risk = result.assumptions.adoption_risk
     st.number_input(
         "Adoption risk (%, blank: each fix's own)",
         min_value=0.0,
@@ -148,7 +150,6 @@ with st.sidebar:
     if changed:
         st.caption("Changed: " + ", ".join(changed) + ".")
 
-result = ui_state.result()
 scores = result.scores
 currency = result.currency
 
